@@ -1,0 +1,323 @@
+"""Score the extractor (or plain trafilatura) on a WCXB-layout directory of annotated pages.
+
+Layout read: ``html/ID.html.gz``, ``ground-truth/ID.json`` (``url``, ``ground_truth.main_content``,
+``title``, ``author``, ``publish_date``, ``with``, ``without``, ``_internal.page_type.primary``).
+
+Metrics (text metrics over article pages, ``page_type.primary == "article"``):
+
+- ``token_precision`` / ``token_recall`` / ``token_f1``: the scrapinghub
+  article-extraction-benchmark metric. Texts are split with ``\\w+`` (case kept), turned into
+  multisets of 4-word shingles; per page tp/fp/fn are normalised to sum 1; precision is the mean
+  over pages with output (tp + fp > 0), recall the mean over pages with a ground truth
+  (tp + fn > 0), F1 their harmonic mean. A page the extractor rejects counts as empty output.
+- ``bow_f1``: per-page F1 of lower-cased ``\\w+`` word bags (multiset intersection), averaged
+  over article pages; empty output scores 0 (both empty scores 1).
+- ``with_found``: share of all ``with`` snippets found in the output; ``without_leaked``: share of
+  all ``without`` snippets found in the output; ``pages_without_leak``: share of article pages
+  with no ``without`` snippet in the output. Matching compares lower-cased ``\\w+`` token strings:
+  a ``with`` snippet may start or end mid-word (plain substring); a ``without`` snippet must match
+  whole words.
+- ``title_accuracy``: over pages with a true title, token-normalised equality with the extracted
+  title or with a prefix of it cut at a separator (``|``, `` - ``, ``—``...), i.e. after
+  stripping a site suffix. ``author_accuracy``: over pages with a true author, the name sets
+  (split on ``,;&`` and "and") intersect. ``date_accuracy``: over pages with a true date, the
+  same YYYY-MM-DD.
+- ``median_ms`` / ``p90_ms``: wall time of the extraction call per page, in this process.
+- ``article_gate_precision`` / ``article_gate_recall``: over all pages, "is an article" =
+  the extractor returned something (baseline: non-empty text) vs ``page_type == "article"``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import re
+import statistics
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from copydesk.extract import NotAnArticle, extract
+
+__all__ = [
+    "bow_f1",
+    "extract_file",
+    "load_page_ids",
+    "run",
+    "score_pages",
+    "shingle_tp_fp_fn",
+    "token_scores",
+]
+
+logger = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»•]\s+|\s*[|·»•]\s*|\s+::\s+")
+_AUTHOR_SPLIT = re.compile(r"[,;&/]|\band\b|\bund\b|\bet\b|\by\b", re.I)
+_BYLINE_PREFIX = re.compile(r"^(by|von|par|por|di)\s+", re.I)
+
+
+@dataclass
+class PageResult:
+    """What one extraction produced for one page, before scoring."""
+
+    page_id: str
+    page_type: str
+    accepted: bool
+    text: str
+    title: str | None
+    authors: list[str]
+    published: str | None
+    ms: float
+    reason: str | None = None
+
+
+# ---------------------------------------------------------------- scoring primitives
+
+
+def _tokens(text: str | None) -> list[str]:
+    return _WORD.findall(text or "")
+
+
+def _shingles(text: str | None, n: int = 4) -> Counter[tuple[str, ...]]:
+    tokens = _tokens(text)
+    return Counter(
+        tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i : i + n]
+    )
+
+
+def shingle_tp_fp_fn(true: str | None, pred: str | None, n: int = 4) -> tuple[float, float, float]:
+    """Normalised (tp, fp, fn) over 4-word shingle multisets, as the scrapinghub benchmark."""
+    true_sh, pred_sh = _shingles(true, n), _shingles(pred, n)
+    tp = fp = fn = 0.0
+    for key in true_sh.keys() | pred_sh.keys():
+        t, p = true_sh.get(key, 0), pred_sh.get(key, 0)
+        tp += min(t, p)
+        fp += max(0, p - t)
+        fn += max(0, t - p)
+    total = tp + fp + fn
+    if total > 0:
+        return tp / total, fp / total, fn / total
+    return tp, fp, fn
+
+
+def _precision(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    if tp == fp == 0:
+        return 0.0
+    return tp / (tp + fp)
+
+
+def _recall(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    if tp == fn == 0:
+        return 0.0
+    return tp / (tp + fn)
+
+
+def token_scores(pairs: Iterable[tuple[str | None, str | None]]) -> dict[str, float]:
+    """Benchmark precision/recall/F1 over (true, predicted) text pairs."""
+    counts = [shingle_tp_fp_fn(true, pred) for true, pred in pairs]
+    precisions = [_precision(*c) for c in counts if c[0] + c[1] > 0]
+    recalls = [_recall(*c) for c in counts if c[0] + c[2] > 0]
+    precision = statistics.mean(precisions) if precisions else 0.0
+    recall = statistics.mean(recalls) if recalls else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"token_precision": precision, "token_recall": recall, "token_f1": f1}
+
+
+def bow_f1(true: str | None, pred: str | None) -> float:
+    """F1 of lower-cased word bags (multiset overlap)."""
+    t = Counter(w.lower() for w in _tokens(true))
+    p = Counter(w.lower() for w in _tokens(pred))
+    if not t and not p:
+        return 1.0
+    overlap = sum((t & p).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(p.values()), overlap / sum(t.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def _norm(text: str | None) -> str:
+    return " ".join(w.lower() for w in _tokens(text))
+
+
+def _title_ok(true: str, pred: str | None) -> bool:
+    if not pred:
+        return False
+    goal = _norm(true)
+    parts = _TITLE_SEPARATORS.split(pred)
+    return any(_norm(" ".join(parts[:k])) == goal for k in range(1, len(parts) + 1)) or (
+        _norm(pred) == goal
+    )
+
+
+def _names(value: str | Sequence[str] | None) -> set[str]:
+    if not value:
+        return set()
+    raw = [value] if isinstance(value, str) else list(value)
+    out: set[str] = set()
+    for item in raw:
+        for part in _AUTHOR_SPLIT.split(item):
+            name = _norm(_BYLINE_PREFIX.sub("", part.strip()))
+            if len(name) > 2:
+                out.add(name)
+    return out
+
+
+def _date(value: str | None) -> str | None:
+    match = _DATE.search(value or "")
+    return match.group(0) if match else None
+
+
+# ---------------------------------------------------------------- running
+
+
+def load_page_ids(directory: Path) -> list[str]:
+    """Ids of the pages that have both an HTML file and a ground truth, sorted."""
+    return sorted(
+        p.name.removesuffix(".json")
+        for p in (directory / "ground-truth").glob("*.json")
+        if (directory / "html" / f"{p.name.removesuffix('.json')}.html.gz").exists()
+    )
+
+
+def _ground_truth(directory: Path, page_id: str) -> dict[str, Any]:
+    with (directory / "ground-truth" / f"{page_id}.json").open(encoding="utf-8") as handle:
+        data: dict[str, Any] = json.load(handle)
+    return data
+
+
+def _read_html(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def _run_one(args: tuple[Path, str, bool]) -> PageResult:
+    directory, page_id, baseline = args
+    truth = _ground_truth(directory, page_id)
+    url = truth.get("url")
+    page_type = truth.get("_internal", {}).get("page_type", {}).get("primary", "")
+    html = _read_html(directory / "html" / f"{page_id}.html.gz")
+    if baseline:
+        import trafilatura
+
+        start = time.perf_counter()
+        text = trafilatura.extract(html, url=url) or ""
+        ms = (time.perf_counter() - start) * 1000
+        return PageResult(page_id, page_type, bool(text.strip()), text, None, [], None, ms)
+    start = time.perf_counter()
+    try:
+        result = extract(html, url=url)
+    except NotAnArticle as exc:
+        ms = (time.perf_counter() - start) * 1000
+        return PageResult(page_id, page_type, False, "", None, [], None, ms, exc.reason)
+    ms = (time.perf_counter() - start) * 1000
+    return PageResult(
+        page_id, page_type, True, result.text, result.title, result.authors, result.published, ms
+    )
+
+
+def score_pages(
+    directory: Path, results: Sequence[PageResult], baseline: bool = False
+) -> dict[str, Any]:
+    """Turn per-page results into the benchmark's JSON object (see the module docstring)."""
+    articles = [r for r in results if r.page_type == "article"]
+    truths = {r.page_id: _ground_truth(directory, r.page_id)["ground_truth"] for r in articles}
+    pairs = [(truths[r.page_id].get("main_content") or "", r.text) for r in articles]
+    out: dict[str, Any] = {"pages": len(results), "articles": len(articles), "baseline": baseline}
+    out.update(token_scores(pairs))
+    out["bow_f1"] = statistics.mean(bow_f1(t, p) for t, p in pairs) if pairs else 0.0
+
+    with_total = with_found = without_total = without_leaked = clean_pages = 0
+    for r in articles:
+        gt = truths[r.page_id]
+        flat = _norm(r.text)
+        padded = f" {flat} "
+        snippets = [_norm(s) for s in gt.get("with") or []]
+        with_total += len(snippets)
+        with_found += sum(1 for s in snippets if s and s in flat)
+        leaks = [s for s in (_norm(s) for s in gt.get("without") or []) if s and f" {s} " in padded]
+        without_total += len(gt.get("without") or [])
+        without_leaked += len(leaks)
+        clean_pages += not leaks
+    out["with_found"] = with_found / with_total if with_total else 0.0
+    out["without_leaked"] = without_leaked / without_total if without_total else 0.0
+    out["pages_without_leak"] = clean_pages / len(articles) if articles else 0.0
+
+    def accuracy(checks: list[bool]) -> float | None:
+        return sum(checks) / len(checks) if checks else None
+
+    out["title_accuracy"] = accuracy(
+        [_title_ok(truths[r.page_id]["title"], r.title) for r in articles if truths[r.page_id].get("title")]
+    )
+    out["author_accuracy"] = accuracy(
+        [
+            bool(_names(truths[r.page_id]["author"]) & _names(r.authors))
+            for r in articles
+            if _names(truths[r.page_id].get("author"))
+        ]
+    )
+    out["date_accuracy"] = accuracy(
+        [
+            _date(truths[r.page_id]["publish_date"]) == _date(r.published)
+            for r in articles
+            if _date(truths[r.page_id].get("publish_date"))
+        ]
+    )
+    if baseline:  # plain trafilatura.extract returns no metadata
+        out["title_accuracy"] = out["author_accuracy"] = out["date_accuracy"] = None
+
+    times = sorted(r.ms for r in results)
+    out["median_ms"] = statistics.median(times) if times else 0.0
+    out["p90_ms"] = times[min(len(times) - 1, int(0.9 * len(times)))] if times else 0.0
+
+    accepted_articles = sum(1 for r in articles if r.accepted)
+    accepted = sum(1 for r in results if r.accepted)
+    out["article_gate_precision"] = accepted_articles / accepted if accepted else 0.0
+    out["article_gate_recall"] = accepted_articles / len(articles) if articles else 0.0
+    out["rejections"] = dict(Counter(r.reason for r in results if r.reason))
+    return out
+
+
+def run(
+    directory: Path,
+    baseline: bool = False,
+    limit: int | None = None,
+    ids: list[str] | None = None,
+    jobs: int = 1,
+) -> dict[str, Any]:
+    """Run the extractor (or plain trafilatura with ``baseline``) over ``directory`` and score it."""
+    directory = Path(directory)
+    if not (directory / "ground-truth").is_dir() or not (directory / "html").is_dir():
+        raise FileNotFoundError(f"{directory} needs html/ and ground-truth/ subdirectories")
+    page_ids = list(ids) if ids is not None else load_page_ids(directory)
+    if limit is not None:
+        page_ids = page_ids[:limit]
+    tasks = [(directory, page_id, baseline) for page_id in page_ids]
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            results = list(pool.map(_run_one, tasks, chunksize=8))
+    else:
+        results = [_run_one(task) for task in tasks]
+    logger.info("extracted %d pages from %s", len(results), directory)
+    return score_pages(directory, results, baseline=baseline)
+
+
+def extract_file(path: Path, url: str | None = None) -> dict[str, Any]:
+    """Extraction of one HTML file (``.gz`` accepted) as a JSON-ready dict."""
+    html = _read_html(Path(path))
+    try:
+        result = extract(html, url=url)
+    except NotAnArticle as exc:
+        return {"article": False, "reason": exc.reason, "detail": exc.detail}
+    return {"article": True, **result.to_dict()}

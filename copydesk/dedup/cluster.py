@@ -1,0 +1,290 @@
+"""Canonical-anchored clustering of fingerprints: exact, near and contained copies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from copydesk.dedup.fingerprint import Fingerprint
+from copydesk.dedup.index import BandIndex, Column, band_coefficients, band_keys
+from copydesk.dedup.params import DedupParams
+
+logger = logging.getLogger(__name__)
+
+#: (published ISO or "", fetched_at ISO, key). Dated articles sort before undated ones (an undated
+#: page never becomes canonical over a dated copy); then by published instant, first fetched, key.
+OrderKey = tuple[str, str, int]
+
+_UNDATED = np.iinfo(np.int64).max
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where one article belongs.
+
+    `similarity`: estimated Jaccard with the canonical. `containment`: estimated share of the
+    shorter of the two documents' shingles that the other one contains.
+    """
+
+    key: int
+    duplicate_of: int | None
+    relation: str | None  # "exact" | "near" | "contained" | None
+    similarity: float | None
+    containment: float | None
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    match: bool
+    relation: str | None
+    similarity: float
+    containment: float
+
+
+def _instant(s: str) -> int:
+    """ISO timestamp to UTC microseconds; naive timestamps count as UTC; "" is undated."""
+    if not s:
+        return int(_UNDATED)
+    try:
+        dt = datetime.fromisoformat(s)
+    except ValueError:
+        logger.warning("unparseable timestamp %r treated as missing", s)
+        return int(_UNDATED)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp() * 1_000_000)
+
+
+class Deduper:
+    """Clusters articles so that every copy is verified against its cluster's canonical.
+
+    A new article's LSH candidates are mapped to their canonicals and only canonicals are
+    verified, so A≈B≈C never puts unrelated A and C together.
+    """
+
+    def __init__(self, params: DedupParams | None = None) -> None:
+        self.params = params or DedupParams()
+        p = self.params
+        self._coefs = band_coefficients(p.bands, p.seed)
+        self._index = BandIndex(p.bands)
+        self._keys = Column(np.int64)
+        self._sig = Column(np.uint32, (p.num_perm,))
+        self._nsh = Column(np.uint32)
+        self._thash = Column(np.uint64)
+        self._ekeys = Column(np.uint32, (p.entity_k,))
+        self._evals = Column(np.uint8, (p.entity_k,))
+        self._elen = Column(np.uint8)
+        self._pub = Column(np.int64)
+        self._fetch = Column(np.int64)
+        self._canon = Column(np.int64)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    # ---- storage -------------------------------------------------------------------------
+    def _append(self, key: int, fp: Fingerprint, order: OrderKey, canon: int) -> int:
+        ek = fp.ent_keys
+        i = self._keys.append(key)
+        self._sig.append(fp.sig)
+        self._nsh.append(fp.n_shingles)
+        self._thash.append(int(fp.text_hash[:16], 16))
+        self._elen.append(len(ek))
+        pad = self.params.entity_k - len(ek)
+        self._ekeys.append(np.pad(ek, (0, pad)))
+        self._evals.append(np.pad(fp.ent_values, (0, pad)))
+        self._pub.append(_instant(order[0]))
+        self._fetch.append(_instant(order[1]))
+        self._canon.append(i if canon < 0 else canon)
+        return i
+
+    def _check_fp(self, fp: Fingerprint) -> None:
+        if len(fp.signature) != 4 * self.params.num_perm:
+            raise ValueError(
+                f"fingerprint has {len(fp.signature) // 4} permutations, params say "
+                f"{self.params.num_perm}; re-fingerprint with these params"
+            )
+
+    def _order(self, i: int) -> tuple[int, int, int]:
+        return (int(self._pub[i]), int(self._fetch[i]), int(self._keys[i]))
+
+    # ---- decisions -----------------------------------------------------------------------
+    def _entities_agree(self, a: int, b: int) -> bool:
+        p = self.params
+        la, lb = int(self._elen[a]), int(self._elen[b])
+        if la == 0 or lb == 0:
+            return True
+        ka, kb = self._ekeys[a][:la], self._ekeys[b][:lb]
+        tau = np.uint32(0xFFFFFFFF)
+        if la == p.entity_k:
+            tau = min(tau, ka[-1])
+        if lb == p.entity_k:
+            tau = min(tau, kb[-1])
+        _, ia, ib = np.intersect1d(ka, kb, assume_unique=True, return_indices=True)
+        keep = ka[ia] <= tau
+        n = int(keep.sum())
+        if n < p.entity_min_common:
+            return True
+        same = int((self._evals[a][ia[keep]] == self._evals[b][ib[keep]]).sum())
+        return same >= p.entity_agreement * n
+
+    def _verify(self, new: int, canon: int) -> _Verdict:
+        p = self.params
+        if int(self._thash[new]) == int(self._thash[canon]):
+            return _Verdict(True, "exact", 1.0, 1.0)
+        na, nb = int(self._nsh[new]), int(self._nsh[canon])
+        if na == 0 or nb == 0:
+            return _Verdict(False, None, 0.0, 0.0)
+        eq = float(np.count_nonzero(self._sig[new] == self._sig[canon])) / p.num_perm
+        j = eq
+        inter = j * (na + nb) / (1.0 + j)
+        c = min(1.0, inter / min(na, nb))
+        if c < p.containment_threshold or not self._entities_agree(new, canon):
+            return _Verdict(False, None, j, c)
+        return _Verdict(True, "near" if j >= p.near_threshold else "contained", j, c)
+
+    def _candidates(self, i: int, keys: np.ndarray, assigned_only: bool) -> list[int]:
+        ids = self._index.query(keys)
+        if len(ids) == 0:
+            return []
+        ids = np.unique(ids)
+        ids = ids[ids != i]
+        canons = self._canon.take(ids)
+        if assigned_only:
+            canons = canons[canons >= 0]
+        return sorted(set(canons.tolist()) - {i})
+
+    def _best(self, i: int, canons: list[int]) -> tuple[int, _Verdict] | None:
+        best: tuple[tuple[float, ...], int, _Verdict] | None = None
+        for c in canons:
+            v = self._verify(i, c)
+            if not v.match:
+                continue
+            rank = (v.relation == "exact", v.containment, v.similarity, *(-x for x in self._order(c)))
+            if best is None or rank > best[0]:
+                best = (rank, c, v)
+        return None if best is None else (best[1], best[2])
+
+    def _keys_of(self, fp: Fingerprint) -> np.ndarray:
+        p = self.params
+        return band_keys(fp.sig[None, :], p.bands, p.rows, self._coefs)[0]
+
+    def _assignment(self, i: int, v: _Verdict | None) -> Assignment:
+        c = int(self._canon[i])
+        key = int(self._keys[i])
+        if c == i or v is None:
+            return Assignment(key, None, None, None, None)
+        return Assignment(key, int(self._keys[c]), v.relation, v.similarity, v.containment)
+
+    # ---- public API ----------------------------------------------------------------------
+    def assign(self, key: int, fp: Fingerprint, order: OrderKey) -> list[Assignment]:
+        """Decide where a new article belongs and index it.
+
+        Element 0 is the new article; the rest are existing articles whose assignment changed
+        (when the new article is older than the canonical it matches, it takes over).
+        """
+        self._check_fp(fp)
+        i = self._append(key, fp, order, -1)
+        keys = self._keys_of(fp)
+        found = self._best(i, self._candidates(i, keys, False)) if fp.n_shingles else None
+        if fp.n_shingles:
+            self._index.add(i, keys)
+        if found is None:
+            return [self._assignment(i, None)]
+        c, v = found
+        if self._order(i) > self._order(c):
+            self._canon.set(i, c)
+            return [self._assignment(i, v)]
+        # The new article is older: it becomes canonical; members are re-verified against it.
+        out = [self._assignment(i, None)]
+        members = [m for m in self._members(c)]
+        members.sort(key=self._order)
+        orphans: list[int] = []
+        for m in members:
+            mv = self._verify(m, i)
+            if mv.match:
+                self._canon.set(m, i)
+                out.append(self._assignment(m, mv))
+            else:
+                self._canon.set(m, -1)
+                orphans.append(m)
+        for m in orphans:
+            out.append(self._reassign(m))
+        return out
+
+    def _members(self, c: int) -> list[int]:
+        found = [c]
+        for ci, chunk in enumerate(self._canon.chunks):
+            hits = np.flatnonzero(chunk == c)
+            found.extend(int(h) + (ci << 14) for h in hits if int(h) + (ci << 14) < len(self))
+        return sorted(set(found))
+
+    def _reassign(self, i: int) -> Assignment:
+        keys = self._stored_keys(i)
+        cands = [c for c in self._candidates(i, keys, True) if self._order(c) < self._order(i)]
+        found = self._best(i, cands)
+        if found is None:
+            self._canon.set(i, i)
+            return self._assignment(i, None)
+        self._canon.set(i, found[0])
+        return self._assignment(i, found[1])
+
+    def _stored_keys(self, i: int) -> np.ndarray:
+        p = self.params
+        return band_keys(self._sig[i][None, :], p.bands, p.rows, self._coefs)[0]
+
+    def load(self, docs: Iterable[tuple[int, Fingerprint, OrderKey, int | None]]) -> None:
+        """Rebuild from stored (key, fingerprint, order, duplicate_of) rows."""
+        p = self.params
+        start = len(self)
+        dup_keys: list[int] = []
+        batch_sigs: list[np.ndarray] = []
+        for key, fp, order, dup in docs:
+            self._check_fp(fp)
+            self._append(key, fp, order, -1)
+            dup_keys.append(-1 if dup is None else dup)
+            batch_sigs.append(fp.sig if fp.n_shingles else np.zeros(0, np.uint32))
+        n = len(self) - start
+        if n == 0:
+            return
+        ok = np.array([len(s) > 0 for s in batch_sigs])
+        ids = np.arange(start, start + n, dtype=np.int64)[ok]
+        if len(ids):
+            sigs = np.stack([s for s in batch_sigs if len(s)])
+            self._index.add_many(ids, band_keys(sigs, p.bands, p.rows, self._coefs))
+        all_keys = self._keys.all()
+        order = np.argsort(all_keys, kind="stable")
+        sorted_keys = all_keys[order]
+        dk = np.array(dup_keys, np.int64)
+        pos = np.searchsorted(sorted_keys, dk)
+        pos = np.minimum(pos, len(sorted_keys) - 1)
+        valid = (dk >= 0) & (sorted_keys[pos] == dk)
+        if int(((dk >= 0) & ~valid).sum()):
+            logger.warning("%d duplicate_of keys not loaded; treated as canonical", int(((dk >= 0) & ~valid).sum()))
+        canon = np.where(valid, order[pos], np.arange(start, start + n))
+        for j, c in enumerate(canon.tolist()):
+            self._canon.set(start + j, c)
+
+    def recluster(self) -> list[Assignment]:
+        """Rebuild every cluster in OrderKey order; the result does not depend on insertion order.
+
+        Returns the assignment of every indexed article, in OrderKey order.
+        """
+        n = len(self)
+        if n == 0:
+            return []
+        order = np.lexsort((self._keys.all(), self._fetch.all(), self._pub.all()))
+        for i in range(n):
+            self._canon.set(i, -1)
+        nsh = self._nsh.all()
+        out: list[Assignment] = []
+        for i in order.tolist():
+            if nsh[i] == 0:
+                self._canon.set(i, i)
+                out.append(self._assignment(i, None))
+                continue
+            out.append(self._reassign(i))
+        return out

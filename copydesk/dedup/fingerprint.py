@@ -1,0 +1,170 @@
+"""Turn article text into a compact MinHash fingerprint with a name/number sketch."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from copydesk.dedup.params import DedupParams
+
+_TOKEN = re.compile(r"\w{1,40}")
+_MAGIC = b"CDF1"
+_HEADER = struct.Struct("<4sHBxI16s")  # magic, num_perm, entity count, n_shingles, text hash
+_MASK32 = np.uint64(0xFFFFFFFF)
+_EMPTY_SIG = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """A document's fingerprint; bytes fields keep it hashable, picklable and compact.
+
+    `signature`: num_perm uint32 MinHash values (little endian). `n_shingles`: distinct shingles
+    (for containment estimates). `entity_keys`/`entity_values`: bottom-k sketch of name/number
+    occurrences keyed by their surrounding words (uint32 keys, uint8 token hashes).
+    """
+
+    text_hash: str
+    signature: bytes
+    n_shingles: int
+    entity_keys: bytes = b""
+    entity_values: bytes = b""
+
+    @property
+    def sig(self) -> np.ndarray:
+        return np.frombuffer(self.signature, dtype="<u4")
+
+    @property
+    def ent_keys(self) -> np.ndarray:
+        return np.frombuffer(self.entity_keys, dtype="<u4")
+
+    @property
+    def ent_values(self) -> np.ndarray:
+        return np.frombuffer(self.entity_values, dtype=np.uint8)
+
+    def to_bytes(self) -> bytes:
+        n_ent = len(self.entity_values)
+        head = _HEADER.pack(
+            _MAGIC, len(self.signature) // 4, n_ent, self.n_shingles, bytes.fromhex(self.text_hash)
+        )
+        return head + self.signature + self.entity_keys + self.entity_values
+
+    @classmethod
+    def from_bytes(cls, b: bytes) -> Fingerprint:
+        if len(b) < _HEADER.size:
+            raise ValueError("fingerprint blob too short")
+        magic, num_perm, n_ent, n_sh, th = _HEADER.unpack_from(b)
+        if magic != _MAGIC:
+            raise ValueError(f"not a copydesk fingerprint (magic {magic!r})")
+        o = _HEADER.size
+        expected = o + 4 * num_perm + 5 * n_ent
+        if len(b) != expected:
+            raise ValueError(f"fingerprint blob has {len(b)} bytes, expected {expected}")
+        sig = b[o : o + 4 * num_perm]
+        o += 4 * num_perm
+        keys = b[o : o + 4 * n_ent]
+        vals = b[o + 4 * n_ent :]
+        return cls(th.hex(), bytes(sig), n_sh, bytes(keys), bytes(vals))
+
+
+@dataclass(frozen=True)
+class _Coefs:
+    char: np.ndarray  # per character position (40,)
+    shingle: np.ndarray  # per shingle position (3,)
+    context: np.ndarray  # per context position (4,)
+    perm_a: np.ndarray  # (num_perm, 1)
+    perm_b: np.ndarray  # (num_perm, 1)
+
+
+def _odd_u64(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.integers(0, 2**63, size=n, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+
+
+@lru_cache(maxsize=8)
+def _coefs(num_perm: int, seed: int) -> _Coefs:
+    rng = np.random.Generator(np.random.PCG64(seed))
+    return _Coefs(
+        char=_odd_u64(rng, 40),
+        shingle=_odd_u64(rng, 3),
+        context=_odd_u64(rng, 4),
+        perm_a=_odd_u64(rng, num_perm).reshape(-1, 1),
+        perm_b=rng.integers(0, 2**63, size=num_perm, dtype=np.uint64).reshape(-1, 1),
+    )
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (in place on a fresh uint64 array)."""
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def _token_hashes(tokens: list[str], c: _Coefs) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hash of each token and the code-point matrix (one row per token)."""
+    mat = np.array(tokens)  # fixed-width unicode, padded with NUL
+    width = mat.dtype.itemsize // 4
+    cps = mat.view(np.uint32).reshape(len(tokens), width)
+    h = cps.astype(np.uint64) @ c.char[:width] if width else np.zeros(len(tokens), np.uint64)
+    return _mix(h), cps
+
+
+def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fingerprint:
+    """Fingerprint clean article text; `title` is ignored on purpose (outlets rewrite headlines)."""
+    del title
+    c = _coefs(params.num_perm, params.seed)
+    text = unicodedata.normalize("NFKC", text)
+    lower = text.lower()
+    low_tokens = _TOKEN.findall(lower)
+    orig_tokens = _TOKEN.findall(text)
+    if len(orig_tokens) != len(low_tokens):  # lower() changed a token's length (rare scripts)
+        low_tokens = [t.lower() for t in orig_tokens]
+    text_hash = hashlib.blake2b(" ".join(low_tokens).encode(), digest_size=16).hexdigest()
+    n = len(low_tokens)
+    if n == 0:
+        sig = np.full(params.num_perm, _EMPTY_SIG, dtype="<u4")
+        return Fingerprint(text_hash, sig.tobytes(), 0)
+    th, low_cps = _token_hashes(low_tokens, c)
+    k = params.shingle_size
+    if n >= k:
+        sh = th[: n - k + 1] * c.shingle[0]
+        for j in range(1, k):
+            sh += th[j : n - k + 1 + j] * c.shingle[j]
+    else:
+        sh = (th * c.shingle[:n]).sum(keepdims=True, dtype=np.uint64)
+    sh = np.unique(_mix(sh))
+    v = sh[None, :] * c.perm_a
+    v += c.perm_b
+    sig = (v.min(axis=1) >> np.uint64(32)).astype("<u4")
+
+    # Name/number sketch: occurrences of capitalised or digit-bearing tokens, keyed by the two
+    # words on each side; the value is the token itself. Copies agree where contexts align.
+    orig_cps = np.array(orig_tokens).view(np.uint32).reshape(n, -1)
+    first_changed = orig_cps[:, 0] != low_cps[:, 0]
+    has_digit = ((low_cps >= 48) & (low_cps <= 57)).any(axis=1)
+    ent_pos = np.flatnonzero(first_changed | has_digit)
+    keys = np.zeros(0, dtype="<u4")
+    vals = np.zeros(0, dtype=np.uint8)
+    if len(ent_pos):
+        padded = np.concatenate([np.zeros(2, np.uint64), th, np.zeros(2, np.uint64)])
+        p = ent_pos + 2
+        ctx = padded[p - 2] * c.context[0]
+        ctx += padded[p - 1] * c.context[1]
+        ctx += padded[p + 1] * c.context[2]
+        ctx += padded[p + 2] * c.context[3]
+        ctx = _mix(ctx) >> np.uint64(32)
+        val = th[ent_pos] & np.uint64(0xFF)
+        order = np.lexsort((val, ctx))
+        ctx, val = ctx[order], val[order]
+        first = np.ones(len(ctx), dtype=bool)
+        first[1:] = ctx[1:] != ctx[:-1]
+        keys = ctx[first][: params.entity_k].astype("<u4")
+        vals = val[first][: params.entity_k].astype(np.uint8)
+    return Fingerprint(text_hash, sig.tobytes(), len(sh), keys.tobytes(), vals.tobytes())

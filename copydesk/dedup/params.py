@@ -1,0 +1,103 @@
+"""Parameters that define wire-copy fingerprints and the copy/not-copy decision."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+
+#: Fields that change the fingerprint bytes; a change requires re-fingerprinting stored articles.
+FINGERPRINT_FIELDS = ("version", "num_perm", "seed", "scheme", "shingling", "entity_k")
+
+
+class ParamsMismatch(ValueError):
+    """Stored fingerprints were made with parameters that differ from this run's."""
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    """Everything that defines a fingerprint (first block) and how copies are decided (second).
+
+    Thresholds (second block) can change without re-fingerprinting: a `recluster` is enough.
+    """
+
+    version: int = 1
+    num_perm: int = 128
+    seed: int = 1
+    #: 64-bit multiply-shift permutations over 64-bit shingle hashes, keeping the top 32 bits.
+    scheme: str = "mulshift64"
+    #: NFKC, lower-cased `\w+` tokens (max 40 chars, digits kept), word 3-gram shingles.
+    shingling: str = "word3-nfkc-lower"
+    #: bottom-k size of the name/number sketch (context-keyed, see `fingerprint`).
+    entity_k: int = 64
+
+    # --- decision (no re-fingerprint needed) ---
+    #: estimated share of the shorter document's shingles found in the canonical.
+    containment_threshold: float = 0.6
+    #: estimated Jaccard at or above which a copy is called "near" rather than "contained".
+    near_threshold: float = 0.5
+    #: where names/numbers sit in the same context in both texts, the share that must agree.
+    entity_agreement: float = 0.85
+    #: fewer aligned name/number contexts than this: no veto (not enough evidence).
+    entity_min_common: int = 4
+    #: LSH banding over the first bands*rows permutations.
+    bands: int = 64
+    rows: int = 2
+
+    def __post_init__(self) -> None:
+        if self.num_perm <= 0 or self.num_perm % 8:
+            raise ValueError(f"num_perm must be a positive multiple of 8, got {self.num_perm}")
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(
+                f"bands*rows ({self.bands}*{self.rows}) exceeds num_perm ({self.num_perm}); "
+                "lower bands or rows"
+            )
+        if not 0.0 < self.containment_threshold <= 1.0:
+            raise ValueError("containment_threshold must be in (0, 1]")
+        if self.shingling != "word3-nfkc-lower" or self.scheme != "mulshift64":
+            raise ValueError(
+                f"unsupported shingling/scheme {self.shingling!r}/{self.scheme!r}; "
+                "this version supports 'word3-nfkc-lower'/'mulshift64'"
+            )
+        if not 0 < self.entity_k <= 255:
+            raise ValueError("entity_k must be in 1..255")
+
+    @property
+    def shingle_size(self) -> int:
+        return 3
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, s: str) -> DedupParams:
+        data = json.loads(s)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ParamsMismatch(f"unknown dedup parameters {unknown}; upgrade copydesk")
+        return cls(**data)
+
+    def fingerprint_json(self) -> str:
+        """The fingerprint-defining subset, as stored next to fingerprints."""
+        d = asdict(self)
+        return json.dumps({k: d[k] for k in FINGERPRINT_FIELDS}, sort_keys=True)
+
+    def check_compatible(self, stored_json: str) -> None:
+        """Raise ParamsMismatch when fingerprints stored with `stored_json` cannot be used here.
+
+        Only fingerprint-defining fields matter; different thresholds are fine (recluster).
+        """
+        stored = json.loads(stored_json)
+        mine = asdict(self)
+        diffs = [
+            f"{k}={stored.get(k)!r}"
+            for k in FINGERPRINT_FIELDS
+            if stored.get(k) != mine[k]
+        ]
+        if diffs:
+            theirs = ", ".join(diffs)
+            ours = ", ".join(f"{k}={mine[k]!r}" for k in FINGERPRINT_FIELDS if f"{k}=" in theirs)
+            raise ParamsMismatch(
+                f"fingerprints were stored with {theirs}, this run uses {ours}; "
+                "run `copydesk recluster --rebuild` to re-fingerprint the corpus"
+            )

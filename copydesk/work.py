@@ -1,0 +1,121 @@
+"""CPU-heavy page work (extraction, fingerprinting, compression) run in worker processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+import zlib
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from copydesk.dedup import DedupParams, fingerprint
+from copydesk.extract import ExtractOptions, NotAnArticle, extract
+
+__all__ = ["PagePool", "PageResult", "PageTask", "process_page"]
+
+
+@dataclass(frozen=True)
+class PageTask:
+    """One fetched page to process."""
+
+    url: str
+    body: bytes
+    encoding: str | None = None
+
+
+@dataclass
+class PageResult:
+    """The outcome for one page: an extraction with its fingerprint, or a rejection reason."""
+
+    url: str
+    extraction: dict[str, Any] | None = None
+    reason: str | None = None
+    detail: str = ""
+    text_hash: str | None = None
+    fingerprint: bytes | None = None
+    html_zlib: bytes = b""
+    cpu_ms: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _decode(body: bytes, encoding: str | None) -> str | bytes:
+    if encoding:
+        try:
+            return body.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return body  # let trafilatura detect the encoding
+
+
+def process_page(task: PageTask, options: ExtractOptions, params: DedupParams) -> PageResult:
+    """Extract, fingerprint and compress one page; never raises for a bad page."""
+    started = time.process_time()
+    result = PageResult(url=task.url)
+    try:
+        extraction = extract(_decode(task.body, task.encoding), task.url, options)
+    except NotAnArticle as exc:
+        result.reason, result.detail = exc.reason, exc.detail
+    else:
+        fp = fingerprint(extraction.text, params, title=extraction.title)
+        result.extraction = extraction.to_dict()
+        result.text_hash = fp.text_hash
+        result.fingerprint = fp.to_bytes()
+        result.html_zlib = zlib.compress(task.body, 6)
+    result.cpu_ms = (time.process_time() - started) * 1000
+    return result
+
+
+# Per-worker configuration, set once by the pool initializer (configuration only, no state
+# that depends on which pages a worker saw).
+_OPTIONS: ExtractOptions | None = None
+_PARAMS: DedupParams | None = None
+
+
+def _init_worker(options: ExtractOptions, params: DedupParams) -> None:
+    global _OPTIONS, _PARAMS
+    _OPTIONS, _PARAMS = options, params
+
+
+def _run_batch(tasks: list[PageTask]) -> list[PageResult]:
+    assert _OPTIONS is not None and _PARAMS is not None, "worker not initialised"
+    return [process_page(task, _OPTIONS, _PARAMS) for task in tasks]
+
+
+class PagePool:
+    """A pool of worker processes for :func:`process_page`; ``workers=0`` runs inline."""
+
+    def __init__(
+        self,
+        options: ExtractOptions,
+        params: DedupParams,
+        workers: int | None = None,
+    ) -> None:
+        self.options = options
+        self.params = params
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self._executor: ProcessPoolExecutor | None = None
+        if self.workers > 0:
+            # forkserver: never fork a process that runs the reactor's threads.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["copydesk.work"])
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(options, params),
+            )
+
+    def submit(self, tasks: list[PageTask]) -> Future[list[PageResult]]:
+        """Process a batch of pages; the future resolves to one result per task, in order."""
+        if self._executor is None:
+            future: Future[list[PageResult]] = Future()
+            future.set_result([process_page(t, self.options, self.params) for t in tasks])
+            return future
+        return self._executor.submit(_run_batch, tasks)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

@@ -1,0 +1,1 @@
+"""Copydesk pipelines package."""

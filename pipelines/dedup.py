@@ -1,0 +1,100 @@
+"""Dedup pipeline: a thin adapter over :class:`copydesk.dedup.Deduper` and the corpus."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from copydesk.dedup import Deduper, DedupParams, Fingerprint, ParamsMismatch
+from crawler.items import ArticleItem
+from storage.corpus import Corpus, CorpusError, default_db_path
+
+__all__ = ["DedupPipeline"]
+
+logger = logging.getLogger(__name__)
+
+PARAMS_KEY = "dedup_params"
+
+
+class DedupPipeline:
+    """Give each new article its id and its cluster; drop pages already stored.
+
+    The index is rebuilt from the fingerprints stored in the corpus when the spider opens, so
+    copies are recognised across runs. Fingerprints made with other parameters are refused.
+    """
+
+    def __init__(self, db_path: str, params: DedupParams, stats: StatsCollector) -> None:
+        self.db_path = db_path
+        self.params = params
+        self.stats = stats
+        self.deduper = Deduper(params)
+        self.corpus: Corpus | None = None
+        self._next_id = 1
+        self._seen_urls: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
+        assert crawler.stats is not None
+        db_path = str(default_db_path(crawler.settings.get("COPYDESK_DB")))
+        return cls(db_path, DedupParams(), crawler.stats)
+
+    def open_spider(self) -> None:
+        self.corpus = Corpus(self.db_path)
+        stored = self.corpus.get_meta(PARAMS_KEY)
+        if stored is None:
+            self.corpus.set_meta(PARAMS_KEY, self.params.to_json())
+        else:
+            try:
+                self.params.check_compatible(stored)
+            except ParamsMismatch as exc:
+                raise CorpusError(f"{self.db_path}: {exc}") from exc
+        self.deduper.load(
+            (
+                fp.id,
+                Fingerprint.from_bytes(fp.fingerprint),
+                (fp.published or "", fp.fetched_at, fp.id),
+                fp.duplicate_of,
+            )
+            for fp in self.corpus.fingerprints()
+        )
+        self._next_id = self.corpus.max_article_id() + 1
+        logger.info("Dedup index rebuilt from %d stored fingerprints", len(self.deduper))
+
+    def close_spider(self) -> None:
+        if self.corpus is not None:
+            self.corpus.close()
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
+        assert self.corpus is not None, "pipeline not opened"
+        keys = {item.url, item.canonical_url}
+        if keys & self._seen_urls or self.corpus.known_urls(keys):
+            self.stats.inc_value("copydesk/dropped/already_stored")
+            raise DropItem(f"already stored: {item.canonical_url}", log_level="DEBUG")
+        self._seen_urls |= keys
+        item.id = self._next_id
+        self._next_id += 1
+        published = item.extraction.get("published") or ""
+        first, *changed = self.deduper.assign(
+            item.id,
+            Fingerprint.from_bytes(item.fingerprint),
+            (published, item.fetched_at, item.id),
+        )
+        item.duplicate_of = first.duplicate_of
+        item.relation = first.relation
+        item.similarity = first.similarity
+        item.containment = first.containment
+        item.reassignments = [
+            (a.key, a.duplicate_of, a.relation, a.similarity, a.containment) for a in changed
+        ]
+        if item.duplicate_of is not None:
+            self.stats.inc_value("copydesk/articles/duplicates")
+            self.stats.inc_value(f"copydesk/articles/duplicates/{item.relation}")
+        if changed:
+            self.stats.inc_value("copydesk/dedup/reassigned", len(changed))
+        return item

@@ -1,0 +1,160 @@
+"""Storage pipeline: group-commits articles to the corpus and acknowledges them once durable."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from crawler.items import ArticleItem
+from storage.corpus import Corpus, NewArticle, Reassignment, default_db_path
+
+__all__ = ["StoragePipeline", "to_new_article"]
+
+logger = logging.getLogger(__name__)
+
+
+def to_new_article(item: ArticleItem, crawl_id: int | None) -> NewArticle:
+    """The corpus row of an extracted, deduplicated article."""
+    assert item.id is not None, "the dedup pipeline assigns ids"
+    e = item.extraction
+    return NewArticle(
+        id=item.id,
+        url=item.url,
+        canonical_url=item.canonical_url,
+        site=item.site,
+        source=item.source,
+        text=e["text"],
+        title=e.get("title"),
+        published=e.get("published"),
+        authors=list(e.get("authors") or []),
+        language=e.get("language"),
+        site_name=e.get("site_name"),
+        description=e.get("description"),
+        tags=list(e.get("tags") or []),
+        image=e.get("image"),
+        fetched_at=item.fetched_at,
+        text_hash=item.text_hash,
+        crawl_id=crawl_id,
+        duplicate_of=item.duplicate_of,
+        relation=item.relation,
+        similarity=item.similarity,
+        containment=item.containment,
+        extractor_version=e.get("extractor_version"),
+        fingerprint=item.fingerprint,
+        html_zlib=item.html_zlib,
+        encoding=item.encoding,
+        content_type=item.content_type,
+        status=item.status,
+    )
+
+
+class StoragePipeline:
+    """Write articles in batched transactions; ``process_item`` returns only after the commit.
+
+    An item the pipeline has returned is in a committed transaction, so it survives the
+    crawl process being killed; batching keeps the cost of that guarantee low.
+    """
+
+    def __init__(
+        self,
+        db_path: str,
+        stats: StatsCollector,
+        batch_size: int = 200,
+        interval: float = 0.5,
+    ) -> None:
+        self.db_path = db_path
+        self.stats = stats
+        self.batch_size = max(1, batch_size)
+        self.interval = interval
+        self.corpus: Corpus | None = None
+        self._pending: list[tuple[NewArticle, list[Reassignment], asyncio.Future[None]]] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
+        settings = crawler.settings
+        assert crawler.stats is not None
+        return cls(
+            str(default_db_path(settings.get("COPYDESK_DB"))),
+            crawler.stats,
+            batch_size=settings.getint("COPYDESK_COMMIT_BATCH", 200),
+            interval=settings.getfloat("COPYDESK_COMMIT_INTERVAL", 0.5),
+        )
+
+    def open_spider(self) -> None:
+        self.corpus = Corpus(self.db_path)
+
+    def close_spider(self) -> None:
+        self.flush()
+        if self.corpus is not None:
+            self.corpus.close()
+            self.corpus = None
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
+        crawl_id = self.stats.get_value("copydesk/crawl_id")
+        article = to_new_article(item, crawl_id)
+        reassignments = [Reassignment(*r) for r in item.reassignments]
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((article, reassignments, future))
+        if len(self._pending) >= self.batch_size:
+            self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.interval, self.flush)
+        await future
+        return item
+
+    def flush(self) -> None:
+        """Commit everything pending in one transaction and acknowledge it."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        assert self.corpus is not None, "pipeline not opened"
+        try:
+            self.corpus.write(
+                [article for article, _, _ in batch],
+                [r for _, reassignments, _ in batch for r in reassignments],
+            )
+        except sqlite3.IntegrityError:
+            # One bad row must not lose the batch: retry one by one to isolate it.
+            for entry in batch:
+                self._write_one(*entry)
+            return
+        except Exception as exc:  # disk full, locked database...: fail these items loudly
+            for _, _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        self._acknowledge(batch)
+
+    def _write_one(
+        self, article: NewArticle, reassignments: list[Reassignment], future: asyncio.Future[None]
+    ) -> None:
+        assert self.corpus is not None
+        try:
+            self.corpus.write([article], reassignments)
+        except sqlite3.IntegrityError as exc:
+            self.stats.inc_value("copydesk/dropped/integrity")
+            if not future.done():
+                future.set_exception(DropItem(f"not stored ({exc}): {article.url}"))
+            return
+        self._acknowledge([(article, reassignments, future)])
+
+    def _acknowledge(
+        self, batch: list[tuple[NewArticle, list[Reassignment], asyncio.Future[None]]]
+    ) -> None:
+        self.stats.inc_value("copydesk/articles/stored", len(batch))
+        self.stats.inc_value("copydesk/storage/commits")
+        for _, _, future in batch:
+            if not future.done():
+                future.set_result(None)

@@ -1,0 +1,1 @@
+"""Copydesk storage package."""

@@ -1,0 +1,304 @@
+"""The SQLite corpus: opening it, writing batches of articles, reading them back; all its SQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.migrations import migrate
+
+__all__ = [
+    "DEFAULT_DB",
+    "Corpus",
+    "CorpusError",
+    "NewArticle",
+    "Reassignment",
+    "StoredFingerprint",
+    "default_db_path",
+    "utcnow",
+]
+
+DEFAULT_DB = "corpus.db"
+
+
+class CorpusError(Exception):
+    """The corpus cannot be opened or is inconsistent with what is asked of it."""
+
+
+def default_db_path(setting: str | os.PathLike[str] | None = None) -> Path:
+    """The corpus path: an explicit setting, else ``$COPYDESK_DB``, else ``./corpus.db``."""
+    return Path(setting or os.environ.get("COPYDESK_DB") or DEFAULT_DB)
+
+
+def utcnow() -> str:
+    """Current UTC time as ISO 8601 with seconds precision, the corpus's timestamp format."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class NewArticle:
+    """One article page to store, with its dedup decision already made."""
+
+    id: int
+    url: str
+    canonical_url: str
+    site: str
+    text: str
+    fetched_at: str
+    text_hash: str
+    source: str | None = None
+    title: str | None = None
+    published: str | None = None
+    authors: list[str] = field(default_factory=list)
+    language: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+    crawl_id: int | None = None
+    duplicate_of: int | None = None
+    relation: str | None = None
+    similarity: float | None = None
+    containment: float | None = None
+    extractor_version: str | None = None
+    fingerprint: bytes | None = None
+    html_zlib: bytes | None = None
+    encoding: str | None = None
+    content_type: str | None = None
+    status: int | None = None
+
+    def article_row(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "canonical_url": self.canonical_url,
+            "site": self.site,
+            "source": self.source,
+            "title": self.title,
+            "text": self.text,
+            "published": self.published,
+            "authors": json.dumps(self.authors, ensure_ascii=False),
+            "language": self.language,
+            "site_name": self.site_name,
+            "description": self.description,
+            "tags": json.dumps(self.tags, ensure_ascii=False),
+            "image": self.image,
+            "word_count": len(self.text.split()),
+            "text_hash": self.text_hash,
+            "fetched_at": self.fetched_at,
+            "crawl_id": self.crawl_id,
+            "duplicate_of": self.duplicate_of,
+            "relation": self.relation,
+            "similarity": self.similarity,
+            "containment": self.containment,
+            "extractor_version": self.extractor_version,
+        }
+
+
+@dataclass(frozen=True)
+class Reassignment:
+    """A stored article whose cluster assignment changed (e.g. an older copy became canonical)."""
+
+    id: int
+    duplicate_of: int | None
+    relation: str | None
+    similarity: float | None
+    containment: float | None
+
+
+@dataclass(frozen=True)
+class StoredFingerprint:
+    """What dedup needs to rebuild its index for one stored article."""
+
+    id: int
+    fingerprint: bytes
+    published: str | None
+    fetched_at: str
+    duplicate_of: int | None
+
+
+class Corpus:
+    """A corpus database, migrated on open, in WAL mode so readers never block the writer."""
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise CorpusError(f"no corpus at {self.path} (run a crawl or `copydesk demo` first)")
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = Database(self.path)
+            self.db.execute("PRAGMA busy_timeout = 10000")
+            self.db.enable_wal()
+            # WAL + NORMAL: a committed transaction survives a killed process; only an OS crash
+            # or power loss can lose the last few commits.
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            migrate(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise CorpusError(f"cannot open corpus {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- metadata -------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+
+    # -- articles -------------------------------------------------------------------------------
+
+    def max_article_id(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0])
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """The subset of ``urls`` already stored as an article's URL or canonical URL."""
+        wanted = list(dict.fromkeys(urls))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                f"SELECT url FROM articles WHERE url IN ({marks}) "
+                f"UNION SELECT canonical_url FROM articles WHERE canonical_url IN ({marks})"
+            )
+            found.update(row[0] for row in self.db.execute(sql, chunk + chunk))
+        return found
+
+    def write(
+        self, articles: Sequence[NewArticle], reassignments: Sequence[Reassignment] = ()
+    ) -> None:
+        """Store a batch of articles and cluster changes in one transaction."""
+        if not articles and not reassignments:
+            return
+        with self.db.atomic():
+            self.db.table("articles").insert_all(
+                (a.article_row() for a in sorted(articles, key=lambda a: a.id)),
+                batch_size=500,
+            )
+            self.db.table("pages").insert_all(
+                (
+                    {
+                        "article_id": a.id,
+                        "html_zlib": a.html_zlib,
+                        "encoding": a.encoding,
+                        "content_type": a.content_type,
+                        "status": a.status,
+                    }
+                    for a in articles
+                    if a.html_zlib is not None
+                ),
+                batch_size=500,
+            )
+            self.db.table("fingerprints").insert_all(
+                (
+                    {"article_id": a.id, "fingerprint": a.fingerprint}
+                    for a in articles
+                    if a.fingerprint is not None
+                ),
+                batch_size=500,
+            )
+            self.db.conn.executemany(
+                "UPDATE articles SET duplicate_of = ?, relation = ?, similarity = ?, "
+                "containment = ? WHERE id = ?",
+                [
+                    (r.duplicate_of, r.relation, r.similarity, r.containment, r.id)
+                    for r in reassignments
+                ],
+            )
+
+    def fingerprints(self) -> Iterator[StoredFingerprint]:
+        """Every stored fingerprint in id order, for rebuilding the dedup index."""
+        sql = (
+            "SELECT a.id, f.fingerprint, a.published, a.fetched_at, a.duplicate_of "
+            "FROM fingerprints f JOIN articles a ON a.id = f.article_id ORDER BY a.id"
+        )
+        for row in self.db.execute(sql):
+            yield StoredFingerprint(*row)
+
+    def article(self, article_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.table("articles").rows_where("id = ?", [article_id]))
+        return rows[0] if rows else None
+
+    def count_articles(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    # -- crawls ---------------------------------------------------------------------------------
+
+    def start_crawl(self, spider: str, args: Mapping[str, Any]) -> int:
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "INSERT INTO crawls (spider, args, started_at) VALUES (?, ?, ?)",
+                [spider, json.dumps(dict(args), sort_keys=True, default=str), utcnow()],
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_crawl(
+        self,
+        crawl_id: int,
+        *,
+        finish_reason: str,
+        pages_fetched: int,
+        articles_stored: int,
+        duplicates: int,
+        dropped: Mapping[str, int],
+        errors: int,
+        stats: Mapping[str, Any],
+    ) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE crawls SET finished_at = ?, finish_reason = ?, pages_fetched = ?, "
+                "articles_stored = ?, duplicates = ?, dropped = ?, errors = ?, stats = ? "
+                "WHERE id = ?",
+                [
+                    utcnow(),
+                    finish_reason,
+                    pages_fetched,
+                    articles_stored,
+                    duplicates,
+                    json.dumps(dict(dropped), sort_keys=True),
+                    errors,
+                    json.dumps(dict(stats), sort_keys=True, default=str),
+                    crawl_id,
+                ],
+            )
+
+    def last_crawl(self) -> dict[str, Any] | None:
+        rows = list(self.db.table("crawls").rows_where(order_by="id desc", limit=1))
+        return rows[0] if rows else None
+
+    def summary(self) -> dict[str, int]:
+        """Counts for a one-line report: articles, canonical articles, copies, sites."""
+        row = self.db.execute(
+            "SELECT COUNT(*), SUM(duplicate_of IS NULL), SUM(duplicate_of IS NOT NULL), "
+            "COUNT(DISTINCT site) FROM articles"
+        ).fetchone()
+        return {
+            "articles": row[0] or 0,
+            "canonical": row[1] or 0,
+            "duplicates": row[2] or 0,
+            "sites": row[3] or 0,
+        }

@@ -1,0 +1,80 @@
+"""Shared fixtures: the demo web on a real local HTTP server, real crawls in child processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from copydesk.demo.server import SiteServer
+from copydesk.demo.sites import load_sites, sources_toml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("COPYDESK_SHARED", REPO.parent / "shared"))
+
+
+@dataclass
+class CrawlRun:
+    """The outcome of one ``scrapy crawl`` child process."""
+
+    returncode: int
+    log: str
+    stats: dict[str, Any]
+
+
+def crawl(
+    db: Path,
+    spider: str = "news",
+    settings: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 180,
+    **args: str,
+) -> CrawlRun:
+    """Run a real crawl against local servers and return its exit code, log and stats."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    for key, value in args.items():
+        command += ["-a", f"{key}={value}"]
+    fast = {
+        "COPYDESK_DB": str(db),
+        "AUTOTHROTTLE_ENABLED": "False",
+        "DOWNLOAD_DELAY": "0",
+        "LOG_LEVEL": "INFO",
+        "COPYDESK_EXTRACT_WORKERS": "2",
+    }
+    for key, value in {**fast, **(settings or {})}.items():
+        command += ["-s", f"{key}={value}"]
+    child_env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", **(env or {})}
+    child_env.pop("http_proxy", None)
+    done = subprocess.run(
+        command, cwd=REPO, env=child_env, capture_output=True, text=True, timeout=timeout
+    )
+    stats: dict[str, Any] = {}
+    if db.exists():
+        import sqlite3
+
+        conn = sqlite3.connect(db)
+        row = conn.execute("SELECT stats FROM crawls ORDER BY id DESC LIMIT 1").fetchone()
+        conn.close()
+        stats = json.loads(row[0]) if row and row[0] else {}
+    return CrawlRun(done.returncode, done.stdout + done.stderr, stats)
+
+
+@pytest.fixture(scope="session")
+def demo_server() -> Iterator[SiteServer]:
+    sites = load_sites()
+    with SiteServer({s.slug: s.dir for s in sites}) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def demo_sources(demo_server: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "sources.toml"
+    path.write_text(sources_toml(load_sites(), demo_server.bases), encoding="utf-8")
+    return path

@@ -1,0 +1,85 @@
+"""The project's own promises: layout, import boundaries, documentation that stays true."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import crawler.settings
+from copydesk.cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("package", ["copydesk", "crawler", "pipelines", "storage"])
+def test_imported_packages_are_ours(package: str) -> None:
+    """PyPI has unrelated packages named storage, pipelines and crawler."""
+    module = __import__(package)
+    assert Path(module.__file__).resolve().parent == REPO / package
+
+
+def test_pure_core_imports_no_scrapy() -> None:
+    code = (
+        "import sys, copydesk.extract, copydesk.dedup, copydesk.work, storage.corpus, "
+        "storage.migrations; bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('scrapy', 'twisted', 'crawler', 'pipelines')); print(bad); sys.exit(bool(bad))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_storage_imports_only_stdlib_and_sqlite_utils() -> None:
+    for path in (REPO / "storage").glob("*.py"):
+        imports = re.findall(r"^(?:from|import) ([\w.]+)", path.read_text(), re.M)
+        for name in imports:
+            top = name.split(".")[0]
+            assert top in sys.stdlib_module_names or top in (
+                "sqlite_utils",
+                "storage",
+                "__future__",
+            ), (
+                path.name,
+                name,
+            )
+
+
+def test_crawler_never_imports_pipelines() -> None:
+    for path in (REPO / "crawler").rglob("*.py"):
+        assert not re.search(r"^(from|import) pipelines", path.read_text(), re.M), path
+
+
+def test_every_copydesk_setting_is_documented() -> None:
+    settings = [name for name in dir(crawler.settings) if name.startswith("COPYDESK_")]
+    assert settings
+    for name in settings:
+        assert f"`{name}`" in README, f"{name} is missing from the README's settings table"
+
+
+def test_quick_start_has_exactly_two_commands_and_ci_runs_the_second() -> None:
+    block = README.split("## Quick start", 1)[1].split("```", 2)[1]
+    commands = [line for line in block.splitlines() if line.strip()]
+    assert len(commands) == 2, commands
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "README.md" in ci and "eval" in ci
+
+
+def _commands(group, prefix=()):  # type: ignore[no-untyped-def]
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if hasattr(command, "commands"):
+            yield from _commands(command, (*prefix, name))
+
+
+def test_every_command_has_help() -> None:
+    runner = CliRunner()
+    for path, command in _commands(cli):
+        assert command.help, f"copydesk {' '.join(path)} has no help text"
+        result = runner.invoke(cli, [*path, "--help"])
+        assert result.exit_code == 0, result.output
+        assert "Usage:" in result.output
