@@ -1,28 +1,79 @@
-"""Extensions: record every crawl run as a row of the corpus's ``crawls`` table."""
+"""Extensions: the corpus lock, and a record of every run (crawls, sources, discoveries)."""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from crawler.health import assess
+from crawler.items import ArticleItem, PageItem
+from crawler.lock import CorpusLock
+from crawler.middlewares import LASTING_REJECTIONS
+from crawler.signals import url_rejected
 from storage.corpus import Corpus, default_db_path
+from storage.discovery import Discovery, DiscoveryStore, SourceRun
 
-__all__ = ["CrawlRecorder"]
+__all__ = ["EXIT_BROKEN_SOURCE", "EXIT_FAILED", "EXIT_OK", "CorpusLockExtension", "CrawlRecorder"]
 
 logger = logging.getLogger(__name__)
 
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BROKEN_SOURCE = 3
+#: Finish reasons of a run that did what it was asked (closespider limits are deliberate).
+GOOD_REASONS = ("finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount")
+
+_REASON = re.compile(r"\(([a-z0-9_]+)\)")
+
+
+def drop_reason(exception: BaseException) -> str:
+    """The stat-style reason of a pipeline's DropItem (``not an article (empty): URL``)."""
+    reason = getattr(exception, "reason", None)
+    if isinstance(reason, str) and reason:
+        return reason
+    message = str(exception)
+    match = _REASON.search(message)
+    if match:
+        return match.group(1)
+    if message.startswith("already stored"):
+        return "already_stored"
+    return "other"
+
+
+class CorpusLockExtension:
+    """Hold ``<corpus>.lock`` for the crawl: a second crawl of the same corpus fails at once."""
+
+    def __init__(self, db_path: str) -> None:
+        self.lock = CorpusLock(db_path).acquire()  # raises Locked
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CorpusLockExtension:
+        ext = cls(str(default_db_path(crawler.settings.get("COPYDESK_DB"))))
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        return ext
+
+    def engine_stopped(self) -> None:
+        self.lock.release()
+
 
 class CrawlRecorder:
-    """Insert a ``crawls`` row when the spider opens and complete it when it closes."""
+    """A ``crawls`` row per run, ``crawl_sources`` rows with counts and health per source,
+    and a ``discoveries`` row per article URL stored or rejected; one summary line at the end.
+    """
 
-    def __init__(self, db_path: str, stats: StatsCollector) -> None:
+    def __init__(self, db_path: str, stats: StatsCollector, batch: int = 50) -> None:
         self.db_path = db_path
         self.stats = stats
+        self.batch = batch
         self.crawl_id: int | None = None
+        self.corpus: Corpus | None = None
+        self.store: DiscoveryStore | None = None
+        self._pending: list[Discovery] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRecorder:
@@ -30,29 +81,157 @@ class CrawlRecorder:
         ext = cls(str(default_db_path(crawler.settings.get("COPYDESK_DB"))), crawler.stats)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.url_rejected, signal=url_rejected)
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
         args: dict[str, Any] = getattr(spider, "copydesk_args", {})
-        with Corpus(self.db_path) as corpus:
-            self.crawl_id = corpus.start_crawl(spider.name, args)
+        self.corpus = Corpus(self.db_path)
+        self.store = DiscoveryStore(self.corpus)
+        self.crawl_id = self.corpus.start_crawl(spider.name, args)
         self.stats.set_value("copydesk/crawl_id", self.crawl_id)
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.crawl_id is None:
+    # -- per item -------------------------------------------------------------------------------
+
+    def _count(self, source: str | None, key: str) -> None:
+        if source:
+            self.stats.inc_value(f"copydesk/source/{source}/{key}")
+
+    def _add(self, discovery: Discovery) -> None:
+        self._pending.append(discovery)
+        if len(self._pending) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.store is not None and self._pending:
+            batch, self._pending = self._pending, []
+            self.store.record(batch)
+
+    def item_scraped(self, item: Any) -> None:
+        if not isinstance(item, ArticleItem):
             return
+        self._count(item.source, "new")
+        if item.duplicate_of is not None:
+            self._count(item.source, "duplicates")
+        self._add(
+            Discovery.from_dict(
+                item.url,
+                "stored",
+                item.discovery,
+                source=item.source,
+                article_id=item.id,
+                crawl_id=self.crawl_id,
+                relevance=item.relevance,
+                query=item.query,
+            )
+        )
+
+    def item_dropped(self, item: Any, exception: BaseException) -> None:
+        if not isinstance(item, (PageItem, ArticleItem)):
+            return
+        reason = drop_reason(exception)
+        self._count(item.source, f"dropped/{reason}")
+        if reason in LASTING_REJECTIONS:
+            self._add(
+                Discovery.from_dict(
+                    item.url, reason, item.discovery, source=item.source, crawl_id=self.crawl_id
+                )
+            )
+
+    def url_rejected(
+        self, url: str, reason: str, source: str | None, discovery: dict[str, Any]
+    ) -> None:
+        self._add(
+            Discovery.from_dict(url, reason, discovery, source=source, crawl_id=self.crawl_id)
+        )
+
+    # -- at the end -----------------------------------------------------------------------------
+
+    def source_runs(self, spider: Spider) -> list[SourceRun]:
+        """Per-source counts from the ``copydesk/source/<name>/...`` stats, health assessed."""
+        names = [s.name for s in getattr(spider, "sources", [])]
+        values: dict[str, dict[str, int]] = {name: {} for name in names}
+        for key, value in self.stats.get_stats().items():
+            if key.startswith("copydesk/source/") and isinstance(value, int):
+                name, _, rest = key.removeprefix("copydesk/source/").partition("/")
+                values.setdefault(name, {})[rest] = value
+        runs = []
+        for name, counts in values.items():
+            run = SourceRun(
+                source=name,
+                feeds_read=counts.get("feeds_read", 0),
+                sitemaps_read=counts.get("sitemaps_read", 0),
+                sections_read=counts.get("sections_read", 0),
+                unchanged=counts.get("unchanged", 0),
+                found=counts.get("found", 0),
+                requested=counts.get("pages/fetched", 0),
+                new=counts.get("new", 0),
+                duplicates=counts.get("duplicates", 0),
+                skipped=counts.get("skipped", 0),
+                dropped={
+                    k.removeprefix("dropped/"): v
+                    for k, v in counts.items()
+                    if k.startswith("dropped/")
+                },
+                errors=sum(v for k, v in counts.items() if k.startswith("errors/")),
+            )
+            history = []
+            if self.store is not None and self.crawl_id is not None:
+                history = self.store.found_history(name, self.crawl_id)
+            runs.append(assess(run, history))
+        return runs
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.crawl_id is None or self.corpus is None or self.store is None:
+            return
+        self.flush()
+        runs = self.source_runs(spider)
+        self.store.record_sources(self.crawl_id, runs)
+        broken = [r for r in runs if r.health != "ok"]
+        for run in broken:
+            for problem in run.problems:
+                logger.warning(
+                    "Source %s is %s: %s", run.source, problem["flag"], problem["detail"]
+                )
+        if reason not in GOOD_REASONS:
+            status = EXIT_FAILED
+        elif broken:
+            status = EXIT_BROKEN_SOURCE
+        else:
+            status = EXIT_OK
+        self.stats.set_value("copydesk/exit_status", status)
         stats = self.stats.get_stats()
         prefix = "copydesk/dropped/"
         dropped = {k.removeprefix(prefix): v for k, v in stats.items() if k.startswith(prefix)}
         errors = sum(v for k, v in stats.items() if k.startswith("copydesk/errors/"))
-        with Corpus(self.db_path) as corpus:
-            corpus.finish_crawl(
-                self.crawl_id,
-                finish_reason=reason,
-                pages_fetched=int(stats.get("copydesk/pages/fetched", 0)),
-                articles_stored=int(stats.get("copydesk/articles/stored", 0)),
-                duplicates=int(stats.get("copydesk/articles/duplicates", 0)),
-                dropped=dropped,
-                errors=int(errors),
-                stats=stats,
-            )
+        self.corpus.finish_crawl(
+            self.crawl_id,
+            finish_reason=reason,
+            pages_fetched=int(stats.get("copydesk/pages/fetched", 0)),
+            articles_stored=int(stats.get("copydesk/articles/stored", 0)),
+            duplicates=int(stats.get("copydesk/articles/duplicates", 0)),
+            dropped=dropped,
+            errors=int(errors),
+            stats=stats,
+        )
+        self.corpus.close()
+        self.corpus = self.store = None
+        logger.warning("%s", summary_line(self.crawl_id, reason, stats, runs))
+
+
+def summary_line(crawl_id: int, reason: str, stats: dict[str, Any], runs: list[SourceRun]) -> str:
+    """``copydesk: crawl 12 finished: 40 pages, 31 new articles, 4 copies, 3 skipped; ...``"""
+    skipped = sum(v for k, v in stats.items() if k.startswith("copydesk/skipped/"))
+    broken = [r for r in runs if r.health != "ok"]
+    line = (
+        f"copydesk: crawl {crawl_id} {reason}: {stats.get('copydesk/pages/fetched', 0)} pages, "
+        f"{stats.get('copydesk/articles/stored', 0)} new articles, "
+        f"{stats.get('copydesk/articles/duplicates', 0)} copies, {skipped} skipped; "
+        f"sources: {len(runs) - len(broken)} ok"
+    )
+    if broken:
+        why = ", ".join(f"{r.source}: {'+'.join(p['flag'] for p in r.problems)}" for r in broken)
+        line += f", {len(broken)} broken ({why})"
+    return line

@@ -20,7 +20,8 @@ class PageItem:
     encoding: str | None = None
     content_type: str | None = None
     source: str | None = None
-    #: How the URL was found: {"via": "feed"|"sitemap"|"url", "from": source URL, ...metadata}.
+    #: How the URL was found: {"via": "feed"|"sitemap"|"section"|"search"|"list", "from": the
+    #: announcing URL, "seen_at", "title", "published", "lastmod", "keywords", ...metadata}.
     discovery: dict[str, Any] = field(default_factory=dict)
 
 
@@ -42,6 +43,9 @@ class ArticleItem:
     content_type: str | None = None
     source: str | None = None
     discovery: dict[str, Any] = field(default_factory=dict)
+    #: Set by the topic pipeline in a topic crawl: the score of the article against the query.
+    relevance: float | None = None
+    query: str | None = None
     #: Set by the dedup pipeline.
     id: int | None = None
     duplicate_of: int | None = None

@@ -12,6 +12,8 @@ from copydesk import __version__
 BOT_NAME = "copydesk"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+#: ``scrapy crawl`` with a corpus lock and cron-friendly exit codes (crawler/commands/crawl.py).
+COMMANDS_MODULE = "crawler.commands"
 
 # -- politeness -------------------------------------------------------------------------------
 USER_AGENT = (
@@ -20,6 +22,9 @@ USER_AGENT = (
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Scrapy runs this many tasks per response to handle its callback's output; our callbacks
+# yield one item (or a list of requests), and the default 100 costs ~2 ms of CPU a page.
+CONCURRENT_ITEMS = 4
 DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -36,17 +41,21 @@ TELNETCONSOLE_ENABLED = False
 # -- components -------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SkipStoredArticlesMiddleware": 50,
+    "crawler.middlewares.ConditionalGetMiddleware": 60,
 }
 EXTENSIONS = {
+    "crawler.extensions.CorpusLockExtension": -10,
     "crawler.extensions.CrawlRecorder": 0,
 }
 ITEM_PIPELINES = {
     "pipelines.extraction.ExtractionPipeline": 300,
+    "pipelines.topic.TopicPipeline": 350,
     "pipelines.dedup.DedupPipeline": 400,
     "pipelines.storage.StoragePipeline": 500,
 }
 
-LOG_LEVEL = "INFO"
+#: Quiet by default: warnings, and one summary line per crawl (``-s LOG_LEVEL=INFO`` for more).
+LOG_LEVEL = "WARNING"
 FEED_EXPORT_ENCODING = "utf-8"
 
 # -- Copydesk ---------------------------------------------------------------------------------
@@ -60,4 +69,17 @@ COPYDESK_EXTRACT_BATCH = 4
 COPYDESK_MIN_CHARS = 400
 #: Articles written per SQLite transaction, and the longest an article waits for its commit.
 COPYDESK_COMMIT_BATCH = 200
-COPYDESK_COMMIT_INTERVAL = 0.5
+COPYDESK_COMMIT_INTERVAL = 0.1
+#: Sections: crawl a site's homepage and section pages for article links when it has no feed
+#: or sitemap (``auto``), ``always``, or ``never``; how many links deep from the homepage
+#: (the next page of a section is as deep as the section), how many section pages per site,
+#: and the highest page number of a paginated section followed.
+COPYDESK_SECTIONS = "auto"
+COPYDESK_SECTION_DEPTH = 2
+COPYDESK_SECTION_PAGES = 50
+COPYDESK_SECTION_MAX_PAGE = 10
+#: URLs rejected for good (not HTML, 404, not an article, outside the window) are not asked
+#: for again for this many days.
+COPYDESK_RETRY_REJECTED_DAYS = 7
+#: Topic crawls keep articles whose relevance to the query reaches this score (0 to 1.5).
+COPYDESK_TOPIC_MIN_SCORE = 0.5

@@ -26,6 +26,8 @@ class Source:
     #: Plain URLs given on the command line whose kind (homepage, feed, sitemap) is found by
     #: looking at the response.
     urls: tuple[str, ...] = field(default=())
+    #: Search URL templates with ``{q}`` (a search feed or results page), for topic crawls.
+    search: tuple[str, ...] = ()
 
 
 def site_of(url: str) -> str:
@@ -60,7 +62,10 @@ def parse_url_arg(value: str | Iterable[str]) -> list[Source]:
 
 
 def load_sources(path: str | Path) -> list[Source]:
-    """Sources from a TOML file of ``[[source]]`` tables (name, homepage, feeds, sitemaps)."""
+    """Sources from a TOML file of ``[[source]]`` tables.
+
+    Keys: name, homepage, feeds, sitemaps, and search (URL templates with ``{q}``).
+    """
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -83,8 +88,12 @@ def load_sources(path: str | Path) -> list[Source]:
         homepage = entry.get("homepage")
         feeds = entry.get("feeds", [])
         sitemaps = entry.get("sitemaps", [])
-        if isinstance(feeds, str) or isinstance(sitemaps, str):
-            raise SourcesError(f"{where}: feeds and sitemaps are lists of URLs")
+        search = entry.get("search", [])
+        if isinstance(feeds, str) or isinstance(sitemaps, str) or isinstance(search, str):
+            raise SourcesError(f"{where}: feeds, sitemaps and search are lists of URLs")
+        for template in search:
+            if "{q}" not in template:
+                raise SourcesError(f"{where}: search URL {template!r} has no {{q}} placeholder")
         if not (homepage or feeds or sitemaps):
             raise SourcesError(f"{where}: give a homepage, feeds or sitemaps")
         name = str(entry.get("name") or site_of(homepage or (feeds + sitemaps)[0]))
@@ -97,6 +106,7 @@ def load_sources(path: str | Path) -> list[Source]:
                 homepage=_check_url(homepage, where) if homepage else None,
                 feeds=tuple(_check_url(u, where) for u in feeds),
                 sitemaps=tuple(_check_url(u, where) for u in sitemaps),
+                search=tuple(_check_url(u, where) for u in search),
             )
         )
     return sources

@@ -89,3 +89,94 @@ def initial(db: Database) -> None:
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     MIGRATIONS.apply(db)
+
+
+@MIGRATIONS(name="0006_articles_view")
+def articles_view(db: Database) -> None:
+    """A view of articles with publication month, duplicate status and cluster id (datasette)."""
+    db.create_view(
+        "articles_view",
+        """
+        select id, title, site, published, substr(published, 1, 7) as published_month,
+          language,
+          case when duplicate_of is null then 'original' else 'copy' end as duplicate_status,
+          coalesce(duplicate_of, id) as cluster_id, duplicate_of, relation, similarity,
+          containment, word_count, url, canonical_url, source, site_name, authors, description,
+          tags, image, text, text_hash, fetched_at, crawl_id, extractor_version
+        from articles
+        """,
+        replace=True,
+    )
+
+
+@MIGRATIONS(name="0002_discovery")
+def discovery(db: Database) -> None:
+    """How each URL was found and what became of it, per-source crawl counts and health,
+    HTTP validators for conditional GET, and each article's topic relevance."""
+    db.table("discoveries").create(
+        {
+            "url": str,  # canonical URL as requested
+            "article_id": int,  # set when stored
+            "source": str,
+            "via": str,  # feed | sitemap | section | search | list (URLs given to the crawl)
+            "found_in": str,  # the feed, sitemap or page that announced the URL
+            "first_seen": str,
+            "last_seen": str,
+            "title": str,
+            "published": str,
+            "lastmod": str,
+            "keywords": str,  # JSON list
+            "meta": str,  # JSON object: everything else the announcement said
+            "crawl_id": int,
+            "outcome": str,  # stored, or the reason it was not (not_article, outside_window...)
+            "outcome_at": str,
+        },
+        pk="url",
+    )
+    discoveries = db.table("discoveries")
+    for columns in (["article_id"], ["source", "first_seen"], ["outcome"], ["via"]):
+        discoveries.create_index(columns)
+    db.table("crawl_sources").create(
+        {
+            "crawl_id": int,
+            "source": str,
+            "health": str,  # ok | broken
+            "problems": str,  # JSON list of {"flag": ..., "detail": ...}
+            "feeds_read": int,
+            "sitemaps_read": int,
+            "sections_read": int,
+            "unchanged": int,  # feeds and sitemaps answered 304 Not Modified
+            "found": int,  # article URLs announced
+            "requested": int,
+            "new": int,
+            "duplicates": int,
+            "skipped": int,  # already stored or already rejected: not fetched
+            "dropped": str,  # JSON object: reason -> count
+            "errors": int,
+        },
+        pk=("crawl_id", "source"),
+    )
+    db.create_view(
+        "source_health",
+        """
+        select cs.source, cs.health, cs.problems, cs.found, cs.new, cs.errors,
+          cs.crawl_id, c.started_at
+        from crawl_sources cs join crawls c on c.id = cs.crawl_id
+        where cs.crawl_id = (select max(crawl_id) from crawl_sources x where x.source = cs.source)
+        """,
+        replace=True,
+    )
+    db.table("http_cache").create(
+        {
+            "url": str,
+            "etag": str,
+            "last_modified": str,
+            "children": str,  # JSON list: child sitemaps of a sitemap index, replayed on 304
+            "checked_at": str,
+        },
+        pk="url",
+    )
+    articles = db.table("articles")
+    if "relevance" not in articles.columns_dict:
+        articles.add_column("relevance", float)
+        articles.add_column("query", str)

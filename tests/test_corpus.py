@@ -53,7 +53,10 @@ def test_schema_contract_and_wal(tmp_path: Path) -> None:
 def test_migrations_are_rerunnable(tmp_path: Path) -> None:
     Corpus(tmp_path / "c.db").close()
     with Corpus(tmp_path / "c.db") as corpus:
-        assert [m.name for m in MIGRATIONS.applied(corpus.db)] == ["0001_initial"]
+        applied = [m.name for m in MIGRATIONS.applied(corpus.db)]
+        assert applied[0] == "0001_initial"
+        assert len(applied) == len(set(applied))
+        assert MIGRATIONS.pending(corpus.db) == []
 
 
 def test_write_batch_fts_and_lookups(tmp_path: Path) -> None:

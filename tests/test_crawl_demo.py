@@ -123,11 +123,11 @@ def test_edge_pages_are_skipped_with_a_counted_reason(first_run: tuple[Path, Cra
         for k, v in run.stats.items()
         if k.startswith("copydesk/dropped/")
     }
-    assert dropped.get("not_html") == 1
+    assert dropped.get("not_html", 0) >= 1  # the PDF (and the garbage-bytes page)
     assert dropped.get("http_404") == 1
     assert dropped.get("empty") == 1
-    # the malformed page and the tag listing are not articles, whatever the exact reason
-    assert sum(dropped.values()) >= 5, dropped
+    # the tag listing is recognised by its URL and never requested as an article
+    assert dropped.get("listing", 0) >= 1, dropped
 
 
 def test_crawl_row(first_run: tuple[Path, CrawlRun]) -> None:
@@ -151,4 +151,5 @@ def test_second_run_fetches_and_stores_nothing_new(
     assert rows(db) == before
     assert {k: demo_server.hits[k] for k in article_paths} == hits_before
     assert run.stats.get("copydesk/articles/stored", 0) == 0
-    assert run.stats["copydesk/skipped/already_stored"] >= len(article_paths)
+    # feeds and sitemaps answer 304 Not Modified: no article URL is even considered
+    assert run.stats["copydesk/conditional/not_modified"] >= 10

@@ -67,3 +67,19 @@ def test_sources_file_errors_say_what_is_wrong(tmp_path: Path, text: str, messag
 def test_missing_sources_file(tmp_path: Path) -> None:
     with pytest.raises(SourcesError, match="does not exist"):
         load_sources(tmp_path / "nope.toml")
+
+
+def test_sources_file_search_templates(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '[[source]]\nhomepage = "https://wp.test/"\nsearch = ["https://wp.test/?s={q}&feed=rss2"]\n',
+        encoding="utf-8",
+    )
+    (source,) = load_sources(path)
+    assert source.search == ("https://wp.test/?s={q}&feed=rss2",)
+    path.write_text(
+        '[[source]]\nhomepage = "https://wp.test/"\nsearch = ["https://wp.test/?s=x"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SourcesError, match=r"\{q\}"):
+        load_sources(path)

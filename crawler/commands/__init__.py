@@ -1,0 +1,1 @@
+"""Copydesk's Scrapy commands (``COMMANDS_MODULE``): ``crawl`` with cron-friendly exit codes."""

@@ -1,0 +1,64 @@
+"""``scrapy crawl`` with a corpus lock and exit codes that tell cron what happened."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.exceptions import UsageError
+
+from crawler.extensions import EXIT_BROKEN_SOURCE, EXIT_FAILED, EXIT_OK
+from crawler.lock import CorpusLock, Locked
+from crawler.sources import SourcesError
+from crawler.window import WindowError
+from storage.corpus import default_db_path
+
+__all__ = ["EXIT_LOCKED", "EXIT_USAGE", "Command"]
+
+EXIT_USAGE = 2
+#: EX_TEMPFAIL from sysexits.h: another crawl holds the corpus; try again later.
+EXIT_LOCKED = 75
+
+EXIT_CODES = f"""
+Exit status: {EXIT_OK} the crawl finished and every source is healthy; {EXIT_FAILED} the crawl
+failed (could not start, or ended for another reason than finishing); {EXIT_USAGE} bad
+arguments; {EXIT_BROKEN_SOURCE} the crawl finished but a source is broken (yields nothing,
+answers with challenge or consent pages, or dropped sharply below its usual volume);
+{EXIT_LOCKED} another crawl of the same corpus is running (nothing was done).
+"""
+
+
+class Command(ScrapyCrawl):
+    """Run a spider; hold ``<corpus>.lock``; exit with a status a cron job can act on."""
+
+    def long_desc(self) -> str:
+        return "Run a Copydesk spider (news, topic) against the corpus COPYDESK_DB.\n" + EXIT_CODES
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider: news or topic")
+        assert self.crawler_process is not None and self.settings is not None
+        spidercls = self.crawler_process.spider_loader.load(args[0])
+        try:  # argument errors are usage errors, reported before anything starts
+            spidercls(**opts.spargs)
+        except (SourcesError, WindowError) as exc:
+            raise UsageError(str(exc), print_help=False) from exc
+        db = default_db_path(self.settings.get("COPYDESK_DB"))
+        try:
+            lock = CorpusLock(db).acquire()
+        except Locked as exc:
+            sys.stderr.write(f"copydesk: {exc}; not starting a second one\n")
+            self.exitcode = EXIT_LOCKED
+            return
+        try:
+            crawler = self._create_crawler(spidercls)
+            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.start()
+        finally:
+            lock.release()
+        status = crawler.stats.get_value("copydesk/exit_status") if crawler.stats else None
+        if self.crawler_process.bootstrap_failed or status is None:
+            self.exitcode = EXIT_FAILED
+        else:
+            self.exitcode = int(status)
