@@ -11,13 +11,12 @@ from scrapy.statscollectors import StatsCollector
 
 from copydesk.dedup import Deduper, DedupParams, Fingerprint, ParamsMismatch
 from crawler.items import ArticleItem
+from storage.clusters import PARAMS_KEY, dedup_rows
 from storage.corpus import Corpus, CorpusError, default_db_path
 
 __all__ = ["DedupPipeline"]
 
 logger = logging.getLogger(__name__)
-
-PARAMS_KEY = "dedup_params"
 
 
 class DedupPipeline:
@@ -35,6 +34,7 @@ class DedupPipeline:
         self.corpus: Corpus | None = None
         self._next_id = 1
         self._seen_urls: set[str] = set()
+        self._copies0 = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
@@ -52,15 +52,14 @@ class DedupPipeline:
                 self.params.check_compatible(stored)
             except ParamsMismatch as exc:
                 raise CorpusError(f"{self.db_path}: {exc}") from exc
-        self.deduper.load(
-            (
-                fp.id,
-                Fingerprint.from_bytes(fp.fingerprint),
-                (fp.published or "", fp.fetched_at, fp.id),
-                fp.duplicate_of,
-            )
-            for fp in self.corpus.fingerprints()
-        )
+        try:
+            self.deduper.load(dedup_rows(self.corpus))
+        except ValueError as exc:
+            raise CorpusError(
+                f"{self.db_path}: stored fingerprints are unreadable ({exc}); "
+                "run `copydesk recluster --rebuild`"
+            ) from exc
+        self._copies0 = self.deduper.copies
         self._next_id = self.corpus.max_article_id() + 1
         logger.info("Dedup index rebuilt from %d stored fingerprints", len(self.deduper))
 
@@ -93,8 +92,10 @@ class DedupPipeline:
             (a.key, a.duplicate_of, a.relation, a.similarity, a.containment) for a in changed
         ]
         if item.duplicate_of is not None:
-            self.stats.inc_value("copydesk/articles/duplicates")
             self.stats.inc_value(f"copydesk/articles/duplicates/{item.relation}")
+        # Net copies added by this run: an older article taking a cluster over turns the old
+        # canonical into a copy, so counting only new copies would undercount.
+        self.stats.set_value("copydesk/articles/duplicates", self.deduper.copies - self._copies0)
         if changed:
             self.stats.inc_value("copydesk/dedup/reassigned", len(changed))
         return item

@@ -21,7 +21,8 @@ def bench() -> None:
     is_flag=True,
     help="Score plain datasketch MinHashLSH (Jaccard >= 0.8 on word 5-grams) instead.",
 )
-def bench_dedup(path: Path, baseline: bool) -> None:
+@click.option("--jobs", type=int, default=1, show_default=True, help="Fingerprinting processes.")
+def bench_dedup(path: Path, baseline: bool, jobs: int) -> None:
     """Cluster a labelled JSONL file of wire copies and score the clusters.
 
     PATH holds one JSON document a line: {id, title, text, cluster, kind, ops}. Prints
@@ -31,7 +32,7 @@ def bench_dedup(path: Path, baseline: bool) -> None:
     from copydesk.bench import dedup
 
     try:
-        echo_json(dedup.run(path, baseline=baseline))
+        echo_json(dedup.run(path, baseline=baseline, jobs=jobs))
     except (ValueError, KeyError) as exc:
         raise click.ClickException(f"{path}: {exc}") from exc
 
@@ -72,3 +73,53 @@ def bench_extract(directory: Path, baseline: bool, limit: int | None, jobs: int)
         echo_json(extract.run(directory, baseline=baseline, limit=limit, jobs=jobs))
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@bench.command("crawl")
+@click.option("--pages", type=int, default=2000, show_default=True, help="Article pages.")
+@click.option("--rounds", type=int, default=3, show_default=True, help="Rounds per figure.")
+@click.option(
+    "--extract-sample",
+    type=int,
+    default=300,
+    show_default=True,
+    help="Pages used by the extraction-alone and dedup+store loops.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A Scrapy setting for the full-pipeline crawls (repeatable).",
+)
+def bench_crawl(pages: int, rounds: int, extract_sample: int, overrides: tuple[str, ...]) -> None:
+    """Crawl a generated local news web and compare the pipeline with the CPU limit.
+
+    Generates PAGES article pages (~65 KB, templates with navigation, sidebars, comments and
+    footers, planted wire copies, feeds and sitemaps), serves them from a separate process on
+    127.0.0.1, then measures, ROUNDS times each: the raw fetch (no pipelines), extraction alone
+    in 1 and N processes, dedup + store alone, and the full pipeline. Prints medians, the
+    CPU limit (cores / CPU seconds per page of fetch + extract + dedup + store), the
+    pipeline's share of it, peak memory per process and how noisy the rounds were.
+    """
+    from copydesk.bench import crawl
+
+    if pages < 10 or rounds < 1 or extract_sample < 10:
+        raise click.BadParameter("need --pages >= 10, --rounds >= 1, --extract-sample >= 10")
+    settings: dict[str, str] = {}
+    for override in overrides:
+        name, sep, value = override.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {override!r}")
+        settings[name] = value
+    try:
+        result = crawl.run(
+            pages=pages,
+            rounds=rounds,
+            extract_sample=min(extract_sample, pages),
+            pipeline_settings=settings,
+            progress=lambda message: click.echo(message, err=True),
+        )
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    echo_json(result)

@@ -6,10 +6,11 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import numpy as np
 
-from copydesk.dedup.fingerprint import Fingerprint
+from copydesk.dedup.fingerprint import Fingerprint, decode_many
 from copydesk.dedup.index import BandIndex, Column, band_coefficients, band_keys
 from copydesk.dedup.params import DedupParams
 
@@ -45,6 +46,7 @@ class _Verdict:
     containment: float
 
 
+@lru_cache(maxsize=4096)
 def _instant(s: str) -> int:
     """ISO timestamp to UTC microseconds; naive timestamps count as UTC; "" is undated."""
     if not s:
@@ -64,6 +66,10 @@ class Deduper:
 
     A new article's LSH candidates are mapped to their canonicals and only canonicals are
     verified, so A≈B≈C never puts unrelated A and C together.
+
+    Signatures are datasketch MinHashes (`DedupParams.scheme`); the LSH index is copydesk's own
+    `BandIndex` (sorted uint64 runs, ~0.53 KB per article at 64 bands) rather than datasketch's
+    `MinHashLSH` (dicts of lists, ~3.3 KB per article), to stay near the 1 KB/article budget.
     """
 
     def __init__(self, params: DedupParams | None = None) -> None:
@@ -81,9 +87,23 @@ class Deduper:
         self._pub = Column(np.int64)
         self._fetch = Column(np.int64)
         self._canon = Column(np.int64)
+        #: How many indexed articles are currently copies (point at another canonical).
+        self.copies = 0
 
     def __len__(self) -> int:
         return len(self._keys)
+
+    def _set_canon(self, i: int, c: int) -> None:
+        """Point article i at canonical c (i itself: canonical; -1: undecided); counts copies."""
+        before = int(self._canon[i])
+        self.copies += (c >= 0 and c != i) - (before >= 0 and before != i)
+        self._canon.set(i, c)
+
+    def nbytes(self) -> int:
+        """Bytes held in the Deduper's arrays (columns and LSH index)."""
+        cols = [self._keys, self._sig, self._nsh, self._thash, self._ekeys, self._evals]
+        cols += [self._elen, self._pub, self._fetch, self._canon]
+        return sum(c.nbytes() for c in cols) + self._index.nbytes()
 
     # ---- storage -------------------------------------------------------------------------
     def _append(self, key: int, fp: Fingerprint, order: OrderKey, canon: int) -> int:
@@ -93,9 +113,8 @@ class Deduper:
         self._nsh.append(fp.n_shingles)
         self._thash.append(int(fp.text_hash[:16], 16))
         self._elen.append(len(ek))
-        pad = self.params.entity_k - len(ek)
-        self._ekeys.append(np.pad(ek, (0, pad)))
-        self._evals.append(np.pad(fp.ent_values, (0, pad)))
+        self._ekeys.append_prefix(ek)
+        self._evals.append_prefix(fp.ent_values)
         self._pub.append(_instant(order[0]))
         self._fetch.append(_instant(order[1]))
         self._canon.append(i if canon < 0 else canon)
@@ -163,7 +182,12 @@ class Deduper:
             v = self._verify(i, c)
             if not v.match:
                 continue
-            rank = (v.relation == "exact", v.containment, v.similarity, *(-x for x in self._order(c)))
+            rank = (
+                v.relation == "exact",
+                v.containment,
+                v.similarity,
+                *(-x for x in self._order(c)),
+            )
             if best is None or rank > best[0]:
                 best = (rank, c, v)
         return None if best is None else (best[1], best[2])
@@ -184,32 +208,37 @@ class Deduper:
         """Decide where a new article belongs and index it.
 
         Element 0 is the new article; the rest are existing articles whose assignment changed
-        (when the new article is older than the canonical it matches, it takes over).
+        (when the new article is older than canonicals it matches, it takes their clusters over).
+        Only canonicals are verified against, so copies never chain.
         """
         self._check_fp(fp)
         i = self._append(key, fp, order, -1)
         keys = self._keys_of(fp)
-        found = self._best(i, self._candidates(i, keys, False)) if fp.n_shingles else None
+        canons = self._candidates(i, keys, False) if fp.n_shingles else []
         if fp.n_shingles:
             self._index.add(i, keys)
-        if found is None:
-            return [self._assignment(i, None)]
-        c, v = found
-        if self._order(i) > self._order(c):
-            self._canon.set(i, c)
-            return [self._assignment(i, v)]
-        # The new article is older: it becomes canonical; members are re-verified against it.
+        mine = self._order(i)
+        older = [c for c in canons if self._order(c) < mine]
+        found = self._best(i, older)
+        if found is not None:
+            self._set_canon(i, found[0])
+            return [self._assignment(i, found[1])]
+        self._set_canon(i, i)
         out = [self._assignment(i, None)]
-        members = [m for m in self._members(c)]
-        members.sort(key=self._order)
+        newer = [c for c in canons if self._order(c) > mine and self._verify(i, c).match]
+        if not newer:
+            return out
+        # The new article is older than canonicals it matches: it takes those clusters over, as
+        # `recluster` would. Their members are re-verified against it; misfits are re-placed.
+        members = sorted({m for c in newer for m in self._members(c)}, key=self._order)
         orphans: list[int] = []
         for m in members:
             mv = self._verify(m, i)
             if mv.match:
-                self._canon.set(m, i)
+                self._set_canon(m, i)
                 out.append(self._assignment(m, mv))
             else:
-                self._canon.set(m, -1)
+                self._set_canon(m, -1)
                 orphans.append(m)
         for m in orphans:
             out.append(self._reassign(m))
@@ -227,46 +256,78 @@ class Deduper:
         cands = [c for c in self._candidates(i, keys, True) if self._order(c) < self._order(i)]
         found = self._best(i, cands)
         if found is None:
-            self._canon.set(i, i)
+            self._set_canon(i, i)
             return self._assignment(i, None)
-        self._canon.set(i, found[0])
+        self._set_canon(i, found[0])
         return self._assignment(i, found[1])
 
     def _stored_keys(self, i: int) -> np.ndarray:
         p = self.params
         return band_keys(self._sig[i][None, :], p.bands, p.rows, self._coefs)[0]
 
-    def load(self, docs: Iterable[tuple[int, Fingerprint, OrderKey, int | None]]) -> None:
-        """Rebuild from stored (key, fingerprint, order, duplicate_of) rows."""
-        p = self.params
+    def load(
+        self,
+        docs: Iterable[tuple[int, Fingerprint | bytes, OrderKey, int | None]],
+        batch: int = 8192,
+    ) -> None:
+        """Rebuild from stored (key, fingerprint or its blob, order, duplicate_of) rows.
+
+        Blobs are decoded in bulk (`decode_many`) and indexed as one sorted run, so a rebuild
+        costs a few microseconds per article.
+        """
         start = len(self)
+        rows: list[tuple[int, Fingerprint | bytes, OrderKey, int | None]] = []
         dup_keys: list[int] = []
-        batch_sigs: list[np.ndarray] = []
-        for key, fp, order, dup in docs:
-            self._check_fp(fp)
-            self._append(key, fp, order, -1)
-            dup_keys.append(-1 if dup is None else dup)
-            batch_sigs.append(fp.sig if fp.n_shingles else np.zeros(0, np.uint32))
+        ids: list[np.ndarray] = []
+        keys: list[np.ndarray] = []
+        for row in docs:
+            rows.append(row)
+            dup_keys.append(-1 if row[3] is None else row[3])
+            if len(rows) == batch:
+                self._load_batch(rows, ids, keys)
+                rows = []
+        if rows:
+            self._load_batch(rows, ids, keys)
         n = len(self) - start
         if n == 0:
             return
-        ok = np.array([len(s) > 0 for s in batch_sigs])
-        ids = np.arange(start, start + n, dtype=np.int64)[ok]
-        if len(ids):
-            sigs = np.stack([s for s in batch_sigs if len(s)])
-            self._index.add_many(ids, band_keys(sigs, p.bands, p.rows, self._coefs))
+        if ids:
+            self._index.add_many(np.concatenate(ids), np.concatenate(keys))
+        del ids, keys
         all_keys = self._keys.all()
-        order = np.argsort(all_keys, kind="stable")
-        sorted_keys = all_keys[order]
+        by_key = np.argsort(all_keys, kind="stable")
+        sorted_keys = all_keys[by_key]
         dk = np.array(dup_keys, np.int64)
-        pos = np.searchsorted(sorted_keys, dk)
-        pos = np.minimum(pos, len(sorted_keys) - 1)
+        pos = np.minimum(np.searchsorted(sorted_keys, dk), len(sorted_keys) - 1)
         valid = (dk >= 0) & (sorted_keys[pos] == dk)
-        if int(((dk >= 0) & ~valid).sum()):
-            logger.warning("%d duplicate_of keys not loaded; treated as canonical", int(((dk >= 0) & ~valid).sum()))
-        canon = np.where(valid, order[pos], np.arange(start, start + n))
-        for j, c in enumerate(canon.tolist()):
-            self._canon.set(start + j, c)
+        missing = int(((dk >= 0) & ~valid).sum())
+        if missing:
+            logger.warning("%d duplicate_of keys not loaded; treated as canonical", missing)
+        canon = np.where(valid, by_key[pos], np.arange(start, start + n))
+        self._canon.extend(canon.astype(np.int64))
+        self.copies += int(valid.sum())
+
+    def _load_batch(
+        self,
+        rows: list[tuple[int, Fingerprint | bytes, OrderKey, int | None]],
+        ids: list[np.ndarray],
+        keys: list[np.ndarray],
+    ) -> None:
+        p = self.params
+        blobs = [fp if isinstance(fp, bytes) else fp.to_bytes() for _, fp, _, _ in rows]
+        d = decode_many(blobs, p.num_perm, p.entity_k)
+        live = np.flatnonzero(d.n_shingles > 0)
+        ids.append(live + len(self))
+        keys.append(band_keys(d.signatures[live], p.bands, p.rows, self._coefs))
+        self._keys.extend(np.fromiter((r[0] for r in rows), np.int64, len(rows)))
+        self._sig.extend(d.signatures)
+        self._nsh.extend(d.n_shingles)
+        self._thash.extend(d.text_hash64)
+        self._elen.extend(d.entity_len)
+        self._ekeys.extend(d.entity_keys)
+        self._evals.extend(d.entity_values)
+        self._pub.extend(np.fromiter((_instant(r[2][0]) for r in rows), np.int64, len(rows)))
+        self._fetch.extend(np.fromiter((_instant(r[2][1]) for r in rows), np.int64, len(rows)))
 
     def recluster(self) -> list[Assignment]:
         """Rebuild every cluster in OrderKey order; the result does not depend on insertion order.
@@ -279,11 +340,12 @@ class Deduper:
         order = np.lexsort((self._keys.all(), self._fetch.all(), self._pub.all()))
         for i in range(n):
             self._canon.set(i, -1)
+        self.copies = 0
         nsh = self._nsh.all()
         out: list[Assignment] = []
         for i in order.tolist():
             if nsh[i] == 0:
-                self._canon.set(i, i)
+                self._set_canon(i, i)
                 out.append(self._assignment(i, None))
                 continue
             out.append(self._reassign(i))

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, fields
 
 #: Fields that change the fingerprint bytes; a change requires re-fingerprinting stored articles.
 FINGERPRINT_FIELDS = ("version", "num_perm", "seed", "scheme", "shingling", "entity_k")
+#: Signature schemes this version can make (the first is the default).
+SCHEMES = ("datasketch-affine32", "mulshift64")
 
 
 class ParamsMismatch(ValueError):
@@ -20,15 +22,19 @@ class DedupParams:
     Thresholds (second block) can change without re-fingerprinting: a `recluster` is enough.
     """
 
-    version: int = 1
+    version: int = 2
     num_perm: int = 128
     seed: int = 1
-    #: 64-bit multiply-shift permutations over 64-bit shingle hashes, keeping the top 32 bits.
-    scheme: str = "mulshift64"
-    #: NFKC, lower-cased `\w+` tokens (max 40 chars, digits kept), word 3-gram shingles.
+    #: What makes the signatures. "datasketch-affine32": `datasketch.MinHash(num_perm, seed)`
+    #: with datasketch 2.0's default `affine32` permutations, fed 32-bit shingle hashes
+    #: (uint32 values, as `LeanMinHash` stores them). "mulshift64": copydesk 0.1's own 64-bit
+    #: multiply-shift permutations, kept for comparison only.
+    scheme: str = "datasketch-affine32"
+    #: NFKC, lower-cased `\w+` tokens (max 40 chars, digits kept), word 3-gram shingles hashed
+    #: to 64 bits (splitmix64 of a multiply-add over code points), top 32 bits for datasketch.
     shingling: str = "word3-nfkc-lower"
     #: bottom-k size of the name/number sketch (context-keyed, see `fingerprint`).
-    entity_k: int = 64
+    entity_k: int = 128
 
     # --- decision (no re-fingerprint needed) ---
     #: estimated share of the shorter document's shingles found in the canonical.
@@ -53,10 +59,10 @@ class DedupParams:
             )
         if not 0.0 < self.containment_threshold <= 1.0:
             raise ValueError("containment_threshold must be in (0, 1]")
-        if self.shingling != "word3-nfkc-lower" or self.scheme != "mulshift64":
+        if self.shingling != "word3-nfkc-lower" or self.scheme not in SCHEMES:
             raise ValueError(
                 f"unsupported shingling/scheme {self.shingling!r}/{self.scheme!r}; "
-                "this version supports 'word3-nfkc-lower'/'mulshift64'"
+                f"this version supports 'word3-nfkc-lower' with one of {SCHEMES}"
             )
         if not 0 < self.entity_k <= 255:
             raise ValueError("entity_k must be in 1..255")
@@ -89,11 +95,7 @@ class DedupParams:
         """
         stored = json.loads(stored_json)
         mine = asdict(self)
-        diffs = [
-            f"{k}={stored.get(k)!r}"
-            for k in FINGERPRINT_FIELDS
-            if stored.get(k) != mine[k]
-        ]
+        diffs = [f"{k}={stored.get(k)!r}" for k in FINGERPRINT_FIELDS if stored.get(k) != mine[k]]
         if diffs:
             theirs = ", ".join(diffs)
             ours = ", ".join(f"{k}={mine[k]!r}" for k in FINGERPRINT_FIELDS if f"{k}=" in theirs)

@@ -1,0 +1,140 @@
+"""Cluster bookkeeping in the corpus: rewriting assignments, fingerprints, consistency checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from storage.corpus import Corpus, Reassignment
+
+__all__ = [
+    "PARAMS_KEY",
+    "ClusterProblem",
+    "apply_assignments",
+    "article_texts",
+    "cluster_problems",
+    "cluster_summary",
+    "dedup_rows",
+    "replace_fingerprints",
+]
+
+
+#: The `meta` key holding the dedup parameters the stored fingerprints were made with.
+PARAMS_KEY = "dedup_params"
+
+
+@dataclass(frozen=True)
+class ClusterProblem:
+    """One article row that breaks the cluster invariants."""
+
+    id: int
+    duplicate_of: int | None
+    problem: str  # "copy_of_copy" | "no_relation" | "relation_on_canonical" | "self_copy"
+
+
+_PROBLEMS_SQL = """
+SELECT a.id, a.duplicate_of, 'copy_of_copy' FROM articles a
+  JOIN articles c ON c.id = a.duplicate_of WHERE c.duplicate_of IS NOT NULL
+UNION ALL
+SELECT id, duplicate_of, 'no_relation' FROM articles
+  WHERE duplicate_of IS NOT NULL AND relation IS NULL
+UNION ALL
+SELECT id, duplicate_of, 'relation_on_canonical' FROM articles
+  WHERE duplicate_of IS NULL AND relation IS NOT NULL
+UNION ALL
+SELECT id, duplicate_of, 'self_copy' FROM articles WHERE duplicate_of = id
+ORDER BY 1
+"""
+
+
+def cluster_problems(corpus: Corpus) -> list[ClusterProblem]:
+    """Rows violating the cluster invariants (empty when the corpus is consistent).
+
+    Every copy points straight at its cluster's canonical article (never at another copy) and
+    records its relation; a canonical article has neither duplicate_of nor relation.
+    """
+    return [ClusterProblem(*row) for row in corpus.db.execute(_PROBLEMS_SQL)]
+
+
+def cluster_summary(corpus: Corpus) -> dict[str, int]:
+    """Counts: articles, canonical articles, clusters with copies, copies (and per relation)."""
+    row = corpus.db.execute(
+        "SELECT COUNT(*), SUM(duplicate_of IS NULL), COUNT(DISTINCT duplicate_of), "
+        "SUM(duplicate_of IS NOT NULL), SUM(relation = 'exact'), SUM(relation = 'near'), "
+        "SUM(relation = 'contained') FROM articles"
+    ).fetchone()
+    keys = ("articles", "canonical", "clusters_with_copies", "copies", "exact", "near", "contained")
+    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+
+
+def apply_assignments(corpus: Corpus, assignments: Iterable[Reassignment]) -> int:
+    """Write the assignments that differ from the stored ones, in one transaction.
+
+    Returns the number of rows changed. Similarity and containment count as changed when they
+    differ by more than 1e-9 (they are estimates stored as floats).
+    """
+    current = {
+        row[0]: row[1:]
+        for row in corpus.db.execute(
+            "SELECT id, duplicate_of, relation, similarity, containment FROM articles"
+        )
+    }
+
+    def differs(a: Reassignment) -> bool:
+        old = current.get(a.id)
+        if old is None:
+            return False
+        if (old[0], old[1]) != (a.duplicate_of, a.relation):
+            return True
+        for x, y in ((old[2], a.similarity), (old[3], a.containment)):
+            if (x is None) != (y is None) or (x is not None and abs(x - y) > 1e-9):
+                return True
+        return False
+
+    changed = [a for a in assignments if differs(a)]
+    if changed:
+        with corpus.db.atomic():
+            corpus.db.conn.executemany(
+                "UPDATE articles SET duplicate_of = ?, relation = ?, similarity = ?, "
+                "containment = ? WHERE id = ?",
+                [(a.duplicate_of, a.relation, a.similarity, a.containment, a.id) for a in changed],
+            )
+    return len(changed)
+
+
+def article_texts(corpus: Corpus, batch: int = 1000) -> Iterator[list[tuple[int, str, str | None]]]:
+    """(id, text, title) of every article in id order, in lists of up to `batch` rows."""
+    last = 0
+    while True:
+        rows = corpus.db.execute(
+            "SELECT id, text, title FROM articles WHERE id > ? ORDER BY id LIMIT ?", [last, batch]
+        ).fetchall()
+        if not rows:
+            return
+        yield [(int(r[0]), r[1], r[2]) for r in rows]
+        last = int(rows[-1][0])
+
+
+def replace_fingerprints(
+    corpus: Corpus, rows: Sequence[tuple[int, bytes]], params_json: str
+) -> None:
+    """Replace every stored fingerprint and the parameters they were made with, atomically."""
+    with corpus.db.atomic():
+        corpus.db.execute("DELETE FROM fingerprints")
+        corpus.db.conn.executemany(
+            "INSERT INTO fingerprints (article_id, fingerprint) VALUES (?, ?)", rows
+        )
+        corpus.db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [PARAMS_KEY, params_json],
+        )
+
+
+def dedup_rows(corpus: Corpus) -> Iterator[tuple[int, bytes, tuple[str, str, int], int | None]]:
+    """(id, fingerprint blob, (published or "", fetched_at, id), duplicate_of) in id order.
+
+    The shape `copydesk.dedup.Deduper.load` takes.
+    """
+    for fp in corpus.fingerprints():
+        yield fp.id, fp.fingerprint, (fp.published or "", fp.fetched_at, fp.id), fp.duplicate_of
