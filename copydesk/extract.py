@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import trafilatura
 from lxml import etree
+
+from copydesk.extraction.blocks import from_trafilatura
+from copydesk.extraction.choose import choose, readability_blocks
+from copydesk.extraction.cleanup import clean_blocks
+from copydesk.extraction.dates import published_timestamp
+from copydesk.extraction.gate import page_signals
+from copydesk.extraction.title import strip_site_name
 
 __all__ = [
     "EXTRACTOR_VERSION",
@@ -19,12 +26,12 @@ __all__ = [
 
 #: Bumped whenever a change to this module can change what is stored; recorded on every row so
 #: `copydesk reextract` knows which pages are stale.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
-# Block elements of trafilatura's XML body that become paragraphs of their own.
-_BLOCK_TAGS = frozenset({"p", "head", "quote", "code", "list", "table"})
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
-_HTML_LANG = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I)
+_HTML_LANG = re.compile(
+    rb"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I
+)
 
 
 class NotAnArticle(Exception):
@@ -42,10 +49,17 @@ class ExtractOptions:
 
     min_chars: int = 400
     min_paragraphs: int = 2
-    include_tables: bool = False
+    include_tables: bool = True
     favor_precision: bool = False
     favor_recall: bool = False
     fast: bool = False
+    #: Also run trafilatura with ``favor_recall`` and readability-lxml, and keep the candidate
+    #: that agrees most with the others (ties go to plain trafilatura).
+    choose_candidate: bool = True
+    #: Drop the repeated headline and furniture lines (see :mod:`copydesk.extraction.cleanup`).
+    cleanup: bool = True
+    #: Reject pages whose markup or URL says product/forum/listing while nothing says article.
+    page_type_gate: bool = True
 
 
 @dataclass
@@ -84,33 +98,39 @@ def extract(
             raise NotAnArticle("not_html", "binary content")
     elif not html.strip():
         raise NotAnArticle("empty")
-    try:
-        doc = trafilatura.bare_extraction(
-            html,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=options.include_tables,
-            deduplicate=False,
-            favor_precision=options.favor_precision,
-            favor_recall=options.favor_recall,
-            fast=options.fast,
-            output_format="python",
-        )
-    except (ValueError, etree.LxmlError) as exc:  # trafilatura raises on some broken trees
-        raise NotAnArticle("unparsable", str(exc)) from exc
+    if options.page_type_gate:
+        reason = page_signals(html, url).not_article_reason
+        if reason:
+            raise NotAnArticle("not_article_type", reason)
+    doc = _trafilatura(html, url, options, with_metadata=True)
     if doc is None or doc.body is None:
         raise NotAnArticle("no_text")
-    paragraphs = _paragraphs(doc.body)
+    blocks = from_trafilatura(doc.body, options.include_tables)
+    if options.choose_candidate:
+        recall_doc = _trafilatura(html, url, replace(options, favor_recall=True), False)
+        recall_body = getattr(recall_doc, "body", None)
+        candidates = [
+            blocks,
+            from_trafilatura(recall_body, options.include_tables)
+            if recall_body is not None
+            else [],
+            readability_blocks(html),
+        ]
+        blocks = candidates[choose(candidates)]
+    title = _clean(doc.title)
+    if options.cleanup:
+        blocks = clean_blocks(blocks, title)
+    paragraphs = [block.text for block in blocks]
     text = "\n\n".join(paragraphs)
     if len(text) < options.min_chars or len(paragraphs) < options.min_paragraphs:
         raise NotAnArticle("too_short", f"{len(text)} chars in {len(paragraphs)} paragraphs")
+    site_name = _clean(doc.sitename)
     return Extraction(
         text=text,
-        title=_clean(doc.title),
+        title=strip_site_name(title, site_name, url),
         authors=_split_authors(doc.author),
-        published=doc.date or None,
-        site_name=_clean(doc.sitename),
+        published=published_timestamp(doc.date, html),
+        site_name=site_name,
         language=_clean(doc.language) or _html_lang(html),
         description=_clean(doc.description),
         tags=[t for t in (_clean(t) for t in (doc.tags or [])) if t],
@@ -119,27 +139,49 @@ def extract(
     )
 
 
-def _paragraphs(body: etree._Element) -> list[str]:
-    """One paragraph per block element of trafilatura's body, whitespace normalised."""
-    out: list[str] = []
-    for element in body:
-        if element.tag not in _BLOCK_TAGS:
-            continue
-        if element.tag == "list":
-            items = [_normalise(_text_of(item)) for item in element.iter("item")]
-            out.extend(item for item in items if item)
-            continue
-        if element.tag == "table":
-            rows = [
-                " | ".join(_normalise(_text_of(cell)) for cell in row.iter("cell"))
-                for row in element.iter("row")
-            ]
-            text = "\n".join(r for r in rows if r.strip(" |"))
-        else:
-            text = _normalise(_text_of(element))
-        if text:
-            out.append(text)
-    return out
+# Recirculation boxes inside article bodies that trafilatura's own discard list misses
+# (it already prunes "related", "-stories", "share", "newsletter" and the like).
+_RECIRCULATION = (
+    "other-topics",
+    "topics-of-interest",
+    "read-also",
+    "also-read",
+    "readalso",
+    "recirc",
+    "more-on-this",
+    "you-may-like",
+    "you-might-like",
+    "recommended",
+    "read-next",
+    "up-next",
+)
+PRUNE_XPATH = [
+    ".//*[self::div or self::section or self::aside or self::ul or self::ol]"
+    f"[contains(@class, '{token}') or contains(@id, '{token}')]"
+    for token in _RECIRCULATION
+]
+
+
+def _trafilatura(
+    html: str | bytes, url: str | None, options: ExtractOptions, with_metadata: bool
+) -> Any:
+    """trafilatura's ``Document`` for ``html`` (None when it finds no text)."""
+    try:
+        return trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=with_metadata,
+            include_comments=False,
+            include_tables=options.include_tables,
+            deduplicate=False,  # process-global cache: output would depend on page order
+            favor_precision=options.favor_precision,
+            favor_recall=options.favor_recall,
+            fast=options.fast,
+            prune_xpath=PRUNE_XPATH,
+            output_format="python",
+        )
+    except (ValueError, etree.LxmlError) as exc:  # trafilatura raises on some broken trees
+        raise NotAnArticle("unparsable", str(exc)) from exc
 
 
 def _normalise(text: str) -> str:
@@ -158,19 +200,6 @@ def _split_authors(author: str | None) -> list[str]:
     if not author:
         return []
     return [a for a in (_normalise(p) for p in re.split(r";|\band\b", author)) if a]
-
-
-def _text_of(element: etree._Element) -> str:
-    """Text of an element with line breaks (``<lb/>``) kept as spaces."""
-    parts: list[str] = []
-    for node in element.iter():
-        if node.tag == "lb":
-            parts.append(" ")
-        elif node.text:
-            parts.append(node.text)
-        if node is not element and node.tail:
-            parts.append(node.tail)
-    return "".join(parts)
 
 
 def _html_lang(html: str | bytes) -> str | None:

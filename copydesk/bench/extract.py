@@ -205,7 +205,7 @@ def _read_html(path: Path) -> bytes:
 def _run_one(args: tuple[Path, str, bool]) -> PageResult:
     directory, page_id, baseline = args
     truth = _ground_truth(directory, page_id)
-    url = truth.get("url")
+    url = truth.get("url") or None
     page_type = truth.get("_internal", {}).get("page_type", {}).get("primary", "")
     html = _read_html(directory / "html" / f"{page_id}.html.gz")
     if baseline:
@@ -258,7 +258,11 @@ def score_pages(
         return sum(checks) / len(checks) if checks else None
 
     out["title_accuracy"] = accuracy(
-        [_title_ok(truths[r.page_id]["title"], r.title) for r in articles if truths[r.page_id].get("title")]
+        [
+            _title_ok(truths[r.page_id]["title"], r.title)
+            for r in articles
+            if truths[r.page_id].get("title")
+        ]
     )
     out["author_accuracy"] = accuracy(
         [
@@ -296,7 +300,7 @@ def run(
     ids: list[str] | None = None,
     jobs: int = 1,
 ) -> dict[str, Any]:
-    """Run the extractor (or plain trafilatura with ``baseline``) over ``directory`` and score it."""
+    """Run the extractor (plain trafilatura with ``baseline``) over ``directory``; score it."""
     directory = Path(directory)
     if not (directory / "ground-truth").is_dir() or not (directory / "html").is_dir():
         raise FileNotFoundError(f"{directory} needs html/ and ground-truth/ subdirectories")

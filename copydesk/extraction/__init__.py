@@ -1,0 +1,1 @@
+"""Helpers of :mod:`copydesk.extract`: blocks, candidates, clean-up, gate, site furniture."""

@@ -1,0 +1,195 @@
+"""Tests of copydesk.extract and its clean-up rules on small hand-written pages."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from copydesk.extract import EXTRACTOR_VERSION, Extraction, ExtractOptions, NotAnArticle, extract
+from copydesk.extraction.blocks import Block, from_html_fragment
+from copydesk.extraction.choose import choose
+from copydesk.extraction.cleanup import clean_blocks, is_furniture
+from copydesk.extraction.gate import page_signals
+from copydesk.extraction.title import strip_site_name
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+ARTICLE_URL = "https://gazette.example/news/flood-barrier"
+
+
+@pytest.fixture(scope="module")
+def article_html() -> str:
+    return (FIXTURES / "news_article.html").read_text(encoding="utf-8")
+
+
+def test_extracts_clean_article(article_html: str) -> None:
+    result = extract(article_html, url=ARTICLE_URL)
+    assert result.title == "River council approves new flood barrier"
+    assert result.authors == ["Jane Porter"]
+    assert result.published == "2024-03-05"
+    assert result.language == "en"
+    assert result.site_name == "Example Gazette"
+    assert result.extractor_version == EXTRACTOR_VERSION
+    paragraphs = result.paragraphs
+    assert paragraphs[0].startswith("The river council voted on Tuesday")
+    assert paragraphs[-1].startswith("The council said it would publish")
+    assert len(paragraphs) == 5
+    for furniture in ("Read more", "newsletter", "All rights reserved", "Photo:"):
+        assert furniture not in result.text
+
+
+def test_without_cleanup_the_furniture_is_there(article_html: str) -> None:
+    raw = extract(article_html, url=ARTICLE_URL, options=ExtractOptions(cleanup=False))
+    assert raw.paragraphs[0] == "River council approves new flood barrier"
+    assert "Read more: Residents count the cost" in raw.text
+    assert "Sign up for our morning newsletter" in raw.text
+    assert "© 2024 Example Gazette" in raw.text
+
+
+def test_same_result_from_bytes_and_picklable(article_html: str) -> None:
+    from_str = extract(article_html, url=ARTICLE_URL)
+    from_bytes = extract(article_html.encode("utf-8"), url=ARTICLE_URL)
+    assert from_str == from_bytes
+    assert pickle.loads(pickle.dumps(from_str)) == from_str
+    assert isinstance(from_str.to_dict()["authors"], list)
+
+
+def test_product_page_is_not_an_article() -> None:
+    html = (FIXTURES / "product_page.html").read_text(encoding="utf-8")
+    with pytest.raises(NotAnArticle) as info:
+        extract(html, url="https://shop.example/boot")
+    assert info.value.reason == "not_article_type"
+
+
+def test_short_or_empty_pages_are_rejected() -> None:
+    with pytest.raises(NotAnArticle, match="empty"):
+        extract(b"   ")
+    with pytest.raises(NotAnArticle) as info:
+        extract("<html><body><p>Just one short line.</p></body></html>")
+    assert info.value.reason in {"too_short", "no_text"}
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Sign up for our newsletter and get the best stories in your inbox.", "newsletter"),
+        ("Enter your email address", "newsletter"),
+        ("Read more: Residents count the cost of the winter floods", "teaser"),
+        ("Related: Ten things to know about the new barrier", "teaser"),
+        ("You may also like", "teaser"),
+        ("Share on Facebook", "share"),
+        ("Facebook Twitter Email Print", "share"),
+        ("Download our free app for breaking news alerts", "share"),
+        ("Photo: Tom Baker/Example Gazette", "caption"),
+        ("Workers at the site on Monday. (Photo by Ann Lee/Getty Images)", "caption"),
+        ("© 2024 Example Gazette. All rights reserved.", "copyright"),
+        ("This article was originally published on The Conversation.", "copyright"),
+        ("By Jane Porter and Tom Baker", "byline"),
+        ("Published March 5, 2024", "byline"),
+        ("Tags: floods, council, river", "byline"),
+        ("Jane Porter can be reached at jane@example.com.", "contact"),
+    ],
+)
+def test_furniture_rules(text: str, rule: str) -> None:
+    assert is_furniture(text) == rule
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "More people are prioritising health over intensity this year, the survey found.",
+        "Share one thing that you wish people knew about you, the coach told the players.",
+        "By Functionality",
+        "Subscribers to the scheme will pay less, the council said, and the newsletter "
+        "that residents receive will explain how the new charges are calculated for each "
+        "household in the lower town and along the eastern bank of the river, which flooded "
+        "twice last winter.",
+    ],
+)
+def test_copy_is_not_furniture(text: str) -> None:
+    assert is_furniture(text) is None
+
+
+def test_headline_repeated_in_body_is_dropped_only_near_the_top() -> None:
+    title = "Council approves barrier"
+    blocks = [Block("head", "Council approves barrier"), Block("p", "Body text.")]
+    blocks += [Block("p", f"Paragraph {i}.") for i in range(3)]
+    blocks.append(Block("p", "Council approves barrier"))
+    dropped: list[str] = []
+    kept = clean_blocks(blocks, title, on_drop=lambda reason, _block: dropped.append(reason))
+    assert dropped == ["headline"]
+    assert kept[0].text == "Body text."
+    assert kept[-1].text == "Council approves barrier"
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "url", "expected"),
+    [
+        (
+            "Flood barrier approved | Example Gazette",
+            "Example Gazette",
+            None,
+            "Flood barrier approved",
+        ),
+        (
+            "Example Gazette: Flood barrier approved",
+            "Example Gazette",
+            None,
+            "Flood barrier approved",
+        ),
+        (
+            "Flood barrier approved - News - Gazette",
+            None,
+            "https://www.gazette.example/x",
+            "Flood barrier approved - News",
+        ),
+        (
+            "Review - The Shure MV7",
+            "Podcastle",
+            "https://podcastle.ai/blog",
+            "Review - The Shure MV7",
+        ),
+        ("No separator here", "Example Gazette", None, "No separator here"),
+    ],
+)
+def test_strip_site_name(title: str, site: str | None, url: str | None, expected: str) -> None:
+    assert strip_site_name(title, site, url) == expected
+
+
+def test_blocks_from_html_fragment() -> None:
+    blocks = from_html_fragment(
+        "<div>Lead text <b>bold</b><p>Para <i>one</i></p>tail<ul><li>a</li><li>b</li></ul>"
+        "<h2>Head</h2><div>x<br>y</div><script>var x;</script></div>"
+    )
+    assert blocks == [
+        Block("p", "Lead text bold"),
+        Block("p", "Para one"),
+        Block("p", "tail"),
+        Block("item", "a"),
+        Block("item", "b"),
+        Block("head", "Head"),
+        Block("p", "x y"),
+    ]
+
+
+def test_choose_prefers_the_candidate_the_others_agree_with() -> None:
+    body = [Block("p", "one two three four five six seven eight nine ten eleven twelve")]
+    noisy = [*body, Block("p", "buy now limited offer click here subscribe today and save more")]
+    assert choose([noisy, body, body]) == 1
+    assert choose([body, noisy, body]) == 0  # ties go to the first (preferred) candidate
+    assert choose([noisy, body]) == 0  # two candidates cannot outvote each other
+
+
+def test_page_signals() -> None:
+    news = '<meta property="og:type" content="article"><script>{"@type": "Product"}</script>'
+    assert page_signals(news).not_article_reason is None  # an article claim wins
+    forum = '<script type="application/ld+json">{"@type": ["DiscussionForumPosting"]}</script>'
+    assert page_signals(forum).not_article_reason == "schema.org DiscussionForumPosting"
+    assert page_signals("<html></html>", "https://x.example/tag/floods/").url_hint == "/tag/"
+    assert page_signals("<html></html>", "https://x.example/news?page=3").url_hint
+
+
+def test_extraction_is_a_plain_dataclass() -> None:
+    result = Extraction(text="a\n\nb")
+    assert result.paragraphs == ["a", "b"]

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+
+from copydesk.extraction.dates import published_timestamp
+
+HEAD = '<html><head><meta property="article:published_time" content="2025-03-11T16:20:00+02:00">'
+
+
+@pytest.mark.parametrize(
+    ("day", "html", "expected"),
+    [
+        ("2025-03-11", HEAD, "2025-03-11T14:20:00+00:00"),
+        (
+            "2025-03-11",
+            '<script>{"datePublished": "2025-03-11T13:40:00Z"}</script>',
+            "2025-03-11T13:40:00+00:00",
+        ),
+        ("2025-03-11", '<time pubdate datetime="2025-03-11T09:05">', "2025-03-11T09:05:00+00:00"),
+        (
+            "2025-03-11",
+            '<time datetime="2025-03-11T09:05:00+00:00" itemprop="datePublished">',
+            "2025-03-11T09:05:00+00:00",
+        ),
+        # a stated instant on another day (a modified date, a related story) is not used
+        (
+            "2025-03-11",
+            '<meta property="article:published_time" content="2025-03-14T08:00:00Z">',
+            "2025-03-11",
+        ),
+        # a day without a time adds nothing
+        (
+            "2025-03-11",
+            '<meta property="article:published_time" content="2025-03-11">',
+            "2025-03-11",
+        ),
+        ("2025-03-11", "<p>no metadata</p>", "2025-03-11"),
+        (None, HEAD, None),
+        (
+            "2025-03-11",
+            '<meta property="article:published_time" content="not a date">',
+            "2025-03-11",
+        ),
+    ],
+)
+def test_published_timestamp(day: str | None, html: str, expected: str | None) -> None:
+    assert published_timestamp(day, html) == expected
+
+
+def test_bytes_input() -> None:
+    assert published_timestamp("2025-03-11", HEAD.encode()) == "2025-03-11T14:20:00+00:00"
