@@ -83,6 +83,25 @@ def _run_batch(tasks: list[PageTask]) -> list[PageResult]:
     return [process_page(task, _OPTIONS, _PARAMS) for task in tasks]
 
 
+#: A small article that exercises extraction, fingerprinting and compression once.
+_WARM_PAGE = (
+    "<html lang='en'><head><title>Warm-up</title>"
+    "<meta property='article:published_time' content='2025-01-01'></head><body><article>"
+    "<h1>Warm-up</h1>"
+    + "".join(
+        f"<p>Paragraph {i} of the page that starts each worker before the crawl begins, "
+        "so the first pages of a crawl do not pay for imports and first-call caches.</p>"
+        for i in range(6)
+    )
+    + "</article></body></html>"
+).encode()
+
+
+def _warm(_: int) -> int:
+    _run_batch([PageTask("http://warm.invalid/page", _WARM_PAGE, "utf-8")])
+    return os.getpid()
+
+
 class PagePool:
     """A pool of worker processes for :func:`process_page`; ``workers=0`` runs inline."""
 
@@ -114,6 +133,17 @@ class PagePool:
             future.set_result([process_page(t, self.options, self.params) for t in tasks])
             return future
         return self._executor.submit(_run_batch, tasks)
+
+    def start(self, timeout: float = 120) -> None:
+        """Start every worker and run one page through it, so failures show up at once.
+
+        Blocks until done: call it before the crawl starts.
+        """
+        if self._executor is None:
+            return
+        futures = [self._executor.submit(_warm, n) for n in range(self.workers)]
+        for future in futures:
+            future.result(timeout=timeout)
 
     def close(self) -> None:
         if self._executor is not None:

@@ -9,17 +9,16 @@ from storage.discovery import SourceRun
 
 __all__ = ["assess", "challenge_kind"]
 
+# Patterns are lower-case; they are matched against the lower-cased head of the page.
 _CHALLENGE = re.compile(
     rb"cf-browser-verification|cf_chl_|challenge-platform|just a moment\.\.\.|"
     rb"checking your browser|attention required!? \| cloudflare|ddos-guard|"
     rb"please enable (?:javascript and )?cookies|are you a robot|captcha-delivery|"
     rb"px-captcha|access denied</title>|verify you are human",
-    re.I,
 )
 _CONSENT = re.compile(
     rb"consent\.(?:google|yahoo|cookiebot)|<title>[^<]*(?:cookie|consent|privacy choices)"
     rb"[^<]*</title>|before you continue to|we value your privacy</",
-    re.I,
 )
 
 #: A source whose documents changed but that found less than this share of its usual
@@ -32,7 +31,8 @@ MIN_USUAL = 10
 
 def challenge_kind(body: bytes) -> str | None:
     """``challenge`` or ``consent`` when a 2xx page is a bot wall or cookie wall, else None."""
-    head = body[:20000]
+    # Lower-case once and match case-sensitive patterns: re.I over 20 KB costs ~6x more.
+    head = body[:20000].lower()
     if _CHALLENGE.search(head):
         return "challenge"
     if _CONSENT.search(head) and len(body) < 60000:

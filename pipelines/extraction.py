@@ -24,8 +24,14 @@ logger = logging.getLogger(__name__)
 class ExtractionPipeline:
     """Turn each :class:`PageItem` into an :class:`ArticleItem`, or drop it with a reason.
 
-    Pages are sent to worker processes in small batches so the reactor thread only fetches
-    and stores while the other cores extract.
+    Pages are sent to worker processes in batches so the reactor thread only fetches and
+    stores while the other cores extract. At most ``2 × workers`` batches are in the pool at
+    a time (one running and one queued per worker): pages arriving meanwhile wait here and
+    leave together, up to ``batch_size`` a batch, as soon as a batch comes back. Each page
+    is awaited by its ``process_item``, so its response stays in Scrapy's scraper slot and
+    a slow extraction makes the downloader wait (``SCRAPER_SLOT_MAX_ACTIVE_SIZE``) instead
+    of queuing pages in memory; ``copydesk/extract/max_in_flight`` records the most pages
+    this pipeline held at once.
     """
 
     def __init__(
@@ -44,6 +50,10 @@ class ExtractionPipeline:
         self.pool: PagePool | None = None
         self._pending: list[tuple[PageTask, asyncio.Future[PageResult]]] = []
         self._scheduled = False
+        self._batches_out = 0
+        self._max_batches_out = 2 * max(1, workers if workers is not None else 1)
+        self._in_flight = 0
+        self.max_in_flight = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
@@ -59,6 +69,8 @@ class ExtractionPipeline:
 
     def open_spider(self) -> None:
         self.pool = PagePool(self.options, self.params, workers=self.workers)
+        self.pool.start()
+        self._max_batches_out = 2 * max(1, self.pool.workers)
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -67,7 +79,14 @@ class ExtractionPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageItem):
             return item
-        result = await self._submit(PageTask(item.url, item.body, item.encoding))
+        self._in_flight += 1
+        if self._in_flight > self.max_in_flight:
+            self.max_in_flight = self._in_flight
+            self.stats.set_value("copydesk/extract/max_in_flight", self.max_in_flight)
+        try:
+            result = await self._submit(PageTask(item.url, item.body, item.encoding))
+        finally:
+            self._in_flight -= 1
         self.stats.inc_value("copydesk/extract/cpu_ms", int(result.cpu_ms))
         if result.extraction is None:
             reason = result.reason or "no_text"
@@ -92,40 +111,53 @@ class ExtractionPipeline:
         )
 
     def _submit(self, task: PageTask) -> asyncio.Future[PageResult]:
-        """Queue one page; pages queued in the same loop iteration share a worker call."""
+        """Queue one page; it leaves with the pages queued before the next dispatch."""
         future: asyncio.Future[PageResult] = asyncio.get_running_loop().create_future()
         self._pending.append((task, future))
-        if len(self._pending) >= self.batch_size:
-            self._dispatch()
-        elif not self._scheduled:
+        if not self._scheduled:
+            # Dispatch at the end of this loop iteration, so pages whose downloads finished
+            # together share a batch.
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._dispatch)
         return future
 
     def _dispatch(self) -> None:
+        """Send pending pages while fewer than ``2 × workers`` batches are in the pool."""
         self._scheduled = False
-        batch, self._pending = self._pending, []
-        if not batch:
-            return
+        while self._pending and self._batches_out < self._max_batches_out:
+            batch = self._pending[: self.batch_size]
+            del self._pending[: self.batch_size]
+            self._send(batch)
+
+    def _send(self, batch: list[tuple[PageTask, asyncio.Future[PageResult]]]) -> None:
         assert self.pool is not None, "pipeline not opened"
+        self.stats.inc_value("copydesk/extract/batches")
+        self._batches_out += 1
         done = asyncio.wrap_future(self.pool.submit([task for task, _ in batch]))
 
         def resolve(outcome: asyncio.Future[list[PageResult]]) -> None:
-            if outcome.exception() is not None:
+            self._batches_out -= 1
+            error = outcome.exception()
+            if error is not None:
                 for _, future in batch:
                     if not future.done():
-                        future.set_exception(outcome.exception())  # type: ignore[arg-type]
-                return
-            for (_, future), result in zip(batch, outcome.result(), strict=True):
-                if not future.done():
-                    future.set_result(result)
+                        future.set_exception(error)
+            else:
+                for (_, future), result in zip(batch, outcome.result(), strict=True):
+                    if not future.done():
+                        future.set_result(result)
+            self._dispatch()
 
         done.add_done_callback(resolve)
 
 
 def _canonical(url: str, declared: str | None) -> str:
-    """The page's own canonical URL when it declares one on the same site, else its URL."""
-    same_site = declared and declared.startswith(("http://", "https://"))
-    if same_site and site_of(declared or "") == site_of(url):
-        return declared or url
-    return url
+    """The canonical form of the page's own canonical URL (``rel=canonical`` or ``og:url``)
+    when it declares one on the same site that is not a listing, else of its URL."""
+    from crawler.urls import canonicalize, is_listing
+
+    if not declared or not declared.startswith(("http://", "https://")):
+        return canonicalize(url)
+    if site_of(declared) == site_of(url) and (not is_listing(declared) or is_listing(url)):
+        return canonicalize(declared)
+    return canonicalize(url)

@@ -66,7 +66,7 @@ class StoragePipeline:
         db_path: str,
         stats: StatsCollector,
         batch_size: int = 200,
-        interval: float = 0.5,
+        interval: float = 0.1,
     ) -> None:
         self.db_path = db_path
         self.stats = stats
@@ -84,7 +84,7 @@ class StoragePipeline:
             str(default_db_path(settings.get("COPYDESK_DB"))),
             crawler.stats,
             batch_size=settings.getint("COPYDESK_COMMIT_BATCH", 200),
-            interval=settings.getfloat("COPYDESK_COMMIT_INTERVAL", 0.5),
+            interval=settings.getfloat("COPYDESK_COMMIT_INTERVAL", 0.1),
         )
 
     def open_spider(self) -> None:

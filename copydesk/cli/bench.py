@@ -60,7 +60,14 @@ def bench_dedup_scale(sizes: str) -> None:
 @click.option("--baseline", is_flag=True, help="Score plain trafilatura.extract instead.")
 @click.option("--limit", type=int, default=None, help="Only the first N pages.")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Worker processes.")
-def bench_extract(directory: Path, baseline: bool, limit: int | None, jobs: int) -> None:
+@click.option(
+    "--compare-speed",
+    is_flag=True,
+    help="Also time plain trafilatura on the same pages in the same run (about 2x the time).",
+)
+def bench_extract(
+    directory: Path, baseline: bool, limit: int | None, jobs: int, compare_speed: bool
+) -> None:
     """Score extraction on a directory laid out like WCXB (html/ID.html.gz, ground-truth/ID.json).
 
     Prints token F1 (scrapinghub article-extraction-benchmark definition), bag-of-words F1,
@@ -70,7 +77,11 @@ def bench_extract(directory: Path, baseline: bool, limit: int | None, jobs: int)
     from copydesk.bench import extract
 
     try:
-        echo_json(extract.run(directory, baseline=baseline, limit=limit, jobs=jobs))
+        echo_json(
+            extract.run(
+                directory, baseline=baseline, limit=limit, jobs=jobs, compare_speed=compare_speed
+            )
+        )
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
 
