@@ -8,9 +8,11 @@ from typing import Any
 
 import trafilatura
 from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
 
 from copydesk.extraction.blocks import from_trafilatura
-from copydesk.extraction.choose import choose, readability_blocks
+from copydesk.extraction.choose import choose, readability_blocks, settled
 from copydesk.extraction.cleanup import clean_blocks
 from copydesk.extraction.dates import published_timestamp
 from copydesk.extraction.gate import page_signals
@@ -26,7 +28,7 @@ __all__ = [
 
 #: Bumped whenever a change to this module can change what is stored; recorded on every row so
 #: `copydesk reextract` knows which pages are stale.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _HTML_LANG = re.compile(
@@ -53,8 +55,9 @@ class ExtractOptions:
     favor_precision: bool = False
     favor_recall: bool = False
     fast: bool = False
-    #: Also run trafilatura with ``favor_recall`` and readability-lxml, and keep the candidate
-    #: that agrees most with the others (ties go to plain trafilatura).
+    #: Also run trafilatura with ``favor_recall`` (and ``fast``); when it disagrees with the
+    #: default run, also run readability-lxml and keep the candidate that agrees most with the
+    #: others (ties go to plain trafilatura).
     choose_candidate: bool = True
     #: Drop the repeated headline and furniture lines (see :mod:`copydesk.extraction.cleanup`).
     cleanup: bool = True
@@ -102,20 +105,20 @@ def extract(
         reason = page_signals(html, url).not_article_reason
         if reason:
             raise NotAnArticle("not_article_type", reason)
-    doc = _trafilatura(html, url, options, with_metadata=True)
+    tree = _parse(html)  # parsed once; trafilatura copies the tree before it mutates it
+    doc = _trafilatura(tree, url, options, with_metadata=True)
     if doc is None or doc.body is None:
         raise NotAnArticle("no_text")
     blocks = from_trafilatura(doc.body, options.include_tables)
     if options.choose_candidate:
-        recall_doc = _trafilatura(html, url, replace(options, favor_recall=True), False)
-        recall_body = getattr(recall_doc, "body", None)
-        candidates = [
-            blocks,
-            from_trafilatura(recall_body, options.include_tables)
-            if recall_body is not None
-            else [],
-            readability_blocks(html),
-        ]
+        recall_options = replace(options, favor_recall=True, fast=True)
+        recall_body = getattr(_trafilatura(tree, url, recall_options, False), "body", None)
+        recall = (
+            from_trafilatura(recall_body, options.include_tables) if recall_body is not None else []
+        )
+        candidates = [blocks, recall]
+        if not settled(blocks, recall):  # only a third opinion can overrule the first one
+            candidates.append(readability_blocks(html))
         blocks = candidates[choose(candidates)]
     title = _clean(doc.title)
     if options.cleanup:
@@ -155,20 +158,31 @@ _RECIRCULATION = (
     "read-next",
     "up-next",
 )
+# One expression (not one per token): trafilatura compiles and runs each over the whole tree.
 PRUNE_XPATH = [
-    ".//*[self::div or self::section or self::aside or self::ul or self::ol]"
-    f"[contains(@class, '{token}') or contains(@id, '{token}')]"
-    for token in _RECIRCULATION
+    ".//*[self::div or self::section or self::aside or self::ul or self::ol]["
+    + " or ".join(f"contains(@class, '{t}') or contains(@id, '{t}')" for t in _RECIRCULATION)
+    + "]"
 ]
 
 
+def _parse(html: str | bytes) -> HtmlElement | None:
+    """The page's lxml tree, decoded and parsed as trafilatura does (None when unparsable)."""
+    try:
+        return load_html(html)
+    except (ValueError, TypeError, etree.LxmlError) as exc:
+        raise NotAnArticle("unparsable", str(exc)) from exc
+
+
 def _trafilatura(
-    html: str | bytes, url: str | None, options: ExtractOptions, with_metadata: bool
+    tree: HtmlElement | None, url: str | None, options: ExtractOptions, with_metadata: bool
 ) -> Any:
-    """trafilatura's ``Document`` for ``html`` (None when it finds no text)."""
+    """trafilatura's ``Document`` for ``tree`` (None when it finds no text); copies the tree."""
+    if tree is None:
+        return None
     try:
         return trafilatura.bare_extraction(
-            html,
+            tree,
             url=url,
             with_metadata=with_metadata,
             include_comments=False,

@@ -84,6 +84,14 @@ def test_run_on_a_tiny_directory(tmp_path: Path) -> None:
     baseline = run(tmp_path, baseline=True)
     assert baseline["article_gate_precision"] == 0.5  # plain trafilatura keeps the product page
     assert baseline["without_leaked"] == 0.5  # and the copyright line
+    assert "baseline_median_ms" not in result
+    paired = run(tmp_path, compare_speed=True)
+    assert paired["token_f1"] == result["token_f1"]
+    assert paired["baseline_median_ms"] > 0
+    assert paired["speed_ratio"] == pytest.approx(
+        paired["median_ms"] / paired["baseline_median_ms"]
+    )
+    assert paired["median_page_ratio"] > 0
 
 
 def test_extract_file_reads_gzip(tmp_path: Path) -> None:

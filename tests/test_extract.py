@@ -9,7 +9,7 @@ import pytest
 
 from copydesk.extract import EXTRACTOR_VERSION, Extraction, ExtractOptions, NotAnArticle, extract
 from copydesk.extraction.blocks import Block, from_html_fragment
-from copydesk.extraction.choose import choose
+from copydesk.extraction.choose import choose, settled
 from copydesk.extraction.cleanup import clean_blocks, is_furniture
 from copydesk.extraction.gate import page_signals
 from copydesk.extraction.title import strip_site_name
@@ -27,7 +27,7 @@ def test_extracts_clean_article(article_html: str) -> None:
     result = extract(article_html, url=ARTICLE_URL)
     assert result.title == "River council approves new flood barrier"
     assert result.authors == ["Jane Porter"]
-    assert result.published == "2024-03-05"
+    assert result.published == "2024-03-05T09:30:00+00:00"  # the meta tag's full timestamp
     assert result.language == "en"
     assert result.site_name == "Example Gazette"
     assert result.extractor_version == EXTRACTOR_VERSION
@@ -179,6 +179,28 @@ def test_choose_prefers_the_candidate_the_others_agree_with() -> None:
     assert choose([noisy, body, body]) == 1
     assert choose([body, noisy, body]) == 0  # ties go to the first (preferred) candidate
     assert choose([noisy, body]) == 0  # two candidates cannot outvote each other
+
+
+def test_settled_when_two_candidates_agree() -> None:
+    body = [Block("p", "one two three four five six seven eight nine ten eleven twelve")]
+    noisy = [*body, Block("p", "buy now limited offer click here subscribe today and save more")]
+    assert settled(body, [Block("p", body[0].text)])  # blocks may differ, the words agree
+    assert not settled(body, noisy)
+    assert not settled(body, [])
+
+
+def test_recirculation_boxes_are_pruned(article_html: str) -> None:
+    boxes = (
+        '<div class="story-read-also"><p>Read also: Mayor opens the new bridge over the river'
+        " after three long years of works and delays</p></div>"
+        '<section id="more-on-this-topic"><ul><li>Storm season: what the forecasters expect for'
+        " the coming months on the coast</li></ul></section>"
+    )
+    html = article_html.replace("</article>", boxes + "</article>", 1)
+    assert boxes in html
+    result = extract(html, url=ARTICLE_URL)
+    assert result.paragraphs == extract(article_html, url=ARTICLE_URL).paragraphs
+    assert "Mayor opens" not in result.text and "forecasters" not in result.text
 
 
 def test_page_signals() -> None:

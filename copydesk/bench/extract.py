@@ -23,6 +23,11 @@ Metrics (text metrics over article pages, ``page_type.primary == "article"``):
   (split on ``,;&`` and "and") intersect. ``date_accuracy``: over pages with a true date, the
   same YYYY-MM-DD.
 - ``median_ms`` / ``p90_ms``: wall time of the extraction call per page, in this process.
+- With ``compare_speed`` (not with ``baseline``): each page is also extracted by plain
+  ``trafilatura.extract(html, url=url)`` in the same worker, right before or after ours
+  (alternating by page), giving ``baseline_median_ms``, ``speed_ratio`` (``median_ms`` /
+  ``baseline_median_ms``) and ``median_page_ratio`` (median over pages of ours / plain).
+  It roughly doubles the run time, hence opt-in.
 - ``article_gate_precision`` / ``article_gate_recall``: over all pages, "is an article" =
   the extractor returned something (baseline: non-empty text) vs ``page_type == "article"``.
 """
@@ -76,6 +81,7 @@ class PageResult:
     published: str | None
     ms: float
     reason: str | None = None
+    baseline_ms: float | None = None
 
 
 # ---------------------------------------------------------------- scoring primitives
@@ -202,19 +208,15 @@ def _read_html(path: Path) -> bytes:
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
 
-def _run_one(args: tuple[Path, str, bool]) -> PageResult:
-    directory, page_id, baseline = args
-    truth = _ground_truth(directory, page_id)
-    url = truth.get("url") or None
-    page_type = truth.get("_internal", {}).get("page_type", {}).get("primary", "")
-    html = _read_html(directory / "html" / f"{page_id}.html.gz")
-    if baseline:
-        import trafilatura
+def _plain_trafilatura(html: bytes, url: str | None) -> tuple[str, float]:
+    import trafilatura
 
-        start = time.perf_counter()
-        text = trafilatura.extract(html, url=url) or ""
-        ms = (time.perf_counter() - start) * 1000
-        return PageResult(page_id, page_type, bool(text.strip()), text, None, [], None, ms)
+    start = time.perf_counter()
+    text = trafilatura.extract(html, url=url) or ""
+    return text, (time.perf_counter() - start) * 1000
+
+
+def _ours(html: bytes, url: str | None, page_id: str, page_type: str) -> PageResult:
     start = time.perf_counter()
     try:
         result = extract(html, url=url)
@@ -225,6 +227,27 @@ def _run_one(args: tuple[Path, str, bool]) -> PageResult:
     return PageResult(
         page_id, page_type, True, result.text, result.title, result.authors, result.published, ms
     )
+
+
+def _run_one(args: tuple[Path, str, bool, bool, int]) -> PageResult:
+    directory, page_id, baseline, compare_speed, position = args
+    truth = _ground_truth(directory, page_id)
+    url = truth.get("url") or None
+    page_type = truth.get("_internal", {}).get("page_type", {}).get("primary", "")
+    html = _read_html(directory / "html" / f"{page_id}.html.gz")
+    if baseline:
+        text, ms = _plain_trafilatura(html, url)
+        return PageResult(page_id, page_type, bool(text.strip()), text, None, [], None, ms)
+    if not compare_speed:
+        return _ours(html, url, page_id, page_type)
+    if position % 2:  # alternate the order so neither side always runs on a warm cache
+        result = _ours(html, url, page_id, page_type)
+        result.baseline_ms = _plain_trafilatura(html, url)[1]
+    else:
+        plain_ms = _plain_trafilatura(html, url)[1]
+        result = _ours(html, url, page_id, page_type)
+        result.baseline_ms = plain_ms
+    return result
 
 
 def score_pages(
@@ -284,6 +307,14 @@ def score_pages(
     times = sorted(r.ms for r in results)
     out["median_ms"] = statistics.median(times) if times else 0.0
     out["p90_ms"] = times[min(len(times) - 1, int(0.9 * len(times)))] if times else 0.0
+    paired = [r for r in results if r.baseline_ms is not None]
+    if paired:
+        plain = statistics.median(r.baseline_ms or 0.0 for r in paired)
+        out["baseline_median_ms"] = plain
+        out["speed_ratio"] = out["median_ms"] / plain if plain else None
+        out["median_page_ratio"] = statistics.median(
+            r.ms / r.baseline_ms for r in paired if r.baseline_ms
+        )
 
     accepted_articles = sum(1 for r in articles if r.accepted)
     accepted = sum(1 for r in results if r.accepted)
@@ -299,15 +330,22 @@ def run(
     limit: int | None = None,
     ids: list[str] | None = None,
     jobs: int = 1,
+    compare_speed: bool = False,
 ) -> dict[str, Any]:
-    """Run the extractor (plain trafilatura with ``baseline``) over ``directory``; score it."""
+    """Run the extractor (plain trafilatura with ``baseline``) over ``directory``; score it.
+
+    ``compare_speed`` also times plain trafilatura on the same pages in the same processes.
+    """
     directory = Path(directory)
     if not (directory / "ground-truth").is_dir() or not (directory / "html").is_dir():
         raise FileNotFoundError(f"{directory} needs html/ and ground-truth/ subdirectories")
     page_ids = list(ids) if ids is not None else load_page_ids(directory)
     if limit is not None:
         page_ids = page_ids[:limit]
-    tasks = [(directory, page_id, baseline) for page_id in page_ids]
+    tasks = [
+        (directory, page_id, baseline, compare_speed and not baseline, i)
+        for i, page_id in enumerate(page_ids)
+    ]
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
             results = list(pool.map(_run_one, tasks, chunksize=8))

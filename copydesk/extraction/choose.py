@@ -11,7 +11,7 @@ from lxml import etree
 
 from copydesk.extraction.blocks import Block, from_html_fragment
 
-__all__ = ["agreement", "choose", "readability_blocks"]
+__all__ = ["agreement", "choose", "readability_blocks", "settled"]
 
 logger = logging.getLogger(__name__)
 _WORD = re.compile(r"\w+")
@@ -56,3 +56,12 @@ def readability_blocks(html: str | bytes) -> list[Block]:
         logger.debug("readability failed: %s", exc)
         return []
     return from_html_fragment(summary)
+
+
+def settled(first: Sequence[Block], second: Sequence[Block], threshold: float = 0.99) -> bool:
+    """Whether two candidates agree so closely that a third could not overrule the first.
+
+    A third candidate beats the first only by agreeing more with the second than the first
+    does; at agreement >= ``threshold`` that is (nearly) impossible, so it need not be computed.
+    """
+    return agreement(_shingles(first), _shingles(second)) >= threshold
