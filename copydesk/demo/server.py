@@ -180,9 +180,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_GATEWAY, head)
             return
         path = urllib.parse.urlsplit(self.path).path or "/"
-        status = self._respond(site, path, head)
-        if not head:
-            site.owner._count(site.slug, path, status)
+        self._counted: tuple[_Site, str, bool] | None = (site, path, head)
+        self._respond(site, path, head)
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # Count before any byte of the response leaves, so a client that has read its
+        # response always finds its request in ``hits``.
+        counted = getattr(self, "_counted", None)
+        if counted is not None and not counted[2]:
+            site, path, _ = counted
+            site.owner._count(site.slug, path, code)
+        self._counted = None
+        super().send_response(code, message)
 
     def _respond(self, site: _Site, path: str, head: bool) -> int:
         route = site.routes.get(path)
