@@ -91,7 +91,7 @@ def migrate(db: Database) -> None:
     MIGRATIONS.apply(db)
 
 
-@MIGRATIONS(name="0006_articles_view")
+@MIGRATIONS(name="0002_articles_view")
 def articles_view(db: Database) -> None:
     """A view of articles with publication month, duplicate status and cluster id (datasette)."""
     db.create_view(
@@ -109,7 +109,7 @@ def articles_view(db: Database) -> None:
     )
 
 
-@MIGRATIONS(name="0002_discovery")
+@MIGRATIONS(name="0003_discovery")
 def discovery(db: Database) -> None:
     """How each URL was found and what became of it, per-source crawl counts and health,
     HTTP validators for conditional GET, and each article's topic relevance."""
@@ -180,3 +180,18 @@ def discovery(db: Database) -> None:
     if "relevance" not in articles.columns_dict:
         articles.add_column("relevance", float)
         articles.add_column("query", str)
+
+
+@MIGRATIONS(name="0004_site_furniture")
+def site_furniture(db: Database) -> None:
+    """Per-site furniture models learned from the corpus (`copydesk furniture learn`)."""
+    db.table("site_furniture").create(
+        {
+            "site": str,
+            "model": str,  # JSON: copydesk.extraction.sitefurniture.SiteFurniture.to_json
+            "pages": int,  # articles it was learned from
+            "learned_at": str,
+        },
+        pk="site",
+        if_not_exists=True,
+    )
