@@ -78,3 +78,12 @@ def demo_sources(demo_server: SiteServer, tmp_path_factory: pytest.TempPathFacto
     path = tmp_path_factory.mktemp("demo") / "sources.toml"
     path.write_text(sources_toml(load_sites(), demo_server.bases), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_corpus(demo_sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A corpus of the demo web made by a real crawl (read-only for the tests that use it)."""
+    db = tmp_path_factory.mktemp("demo-corpus") / "corpus.db"
+    run = crawl(db, sources=str(demo_sources))
+    assert run.returncode == 0, run.log[-3000:]
+    return db

@@ -1,0 +1,100 @@
+"""`copydesk export` on a corpus made by a real crawl of the demo web."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from copydesk.cli import cli
+from storage.export import url_hash
+
+pytestmark = pytest.mark.slow
+
+NAME = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+
+
+def export(db: Path, out: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["export", str(out), "--db", str(db), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_txt_export_matches_the_seed_layout(demo_corpus: Path, tmp_path: Path) -> None:
+    export(demo_corpus, tmp_path)
+    files = sorted(p for p in tmp_path.iterdir() if p.suffix == ".txt")
+    canonical = rows(
+        demo_corpus,
+        "SELECT id, title, canonical_url FROM articles WHERE duplicate_of IS NULL ORDER BY id",
+    )
+    assert len(files) == len(canonical)
+    for number, (path, (_, title, canonical_url)) in enumerate(zip(files, canonical, strict=True)):
+        assert NAME.match(path.name), path.name
+        assert path.name == f"{number:03d}_{url_hash(canonical_url)}.txt"
+        text = path.read_text(encoding="utf-8")
+        first, blank, *_rest = text.split("\n")
+        assert first == title and blank == ""
+        assert "\n\n\n" not in text and not text.endswith("\n")
+
+
+def test_no_duplicates_unless_asked(demo_corpus: Path, tmp_path: Path) -> None:
+    copies = rows(demo_corpus, "SELECT COUNT(*) FROM articles WHERE duplicate_of IS NOT NULL")[0][0]
+    total = rows(demo_corpus, "SELECT COUNT(*) FROM articles")[0][0]
+    assert copies >= 3
+    export(demo_corpus, tmp_path / "canonical")
+    export(demo_corpus, tmp_path / "all", "--include-duplicates")
+    assert len(list((tmp_path / "canonical").glob("*.txt"))) == total - copies
+    assert len(list((tmp_path / "all").glob("*.txt"))) == total
+
+
+def test_manifest_and_byte_identical_reexport(demo_corpus: Path, tmp_path: Path) -> None:
+    export(demo_corpus, tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    manifest = json.loads(before["manifest.json"])
+    listed = {entry["file"]: entry for entry in manifest["files"]}
+    assert set(listed) == {name for name in before if name.endswith(".txt")}
+    for name, entry in listed.items():
+        assert entry["sha256"] == hashlib.sha256(before[name]).hexdigest()
+        assert entry["url"] and entry["site"]
+    (tmp_path / "notes.md").write_text("mine")
+    output = export(demo_corpus, tmp_path)
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name != "notes.md"}
+    assert after == before
+    assert "0 stale removed" in output
+    assert (tmp_path / "notes.md").read_text() == "mine"
+
+
+def test_filters_and_formats(demo_corpus: Path, tmp_path: Path) -> None:
+    export(demo_corpus, tmp_path / "q", "--query", "Klishchiivka")
+    found = [p.read_text(encoding="utf-8") for p in (tmp_path / "q").glob("*.txt")]
+    assert len(found) >= 3 and all("Klishchiivka" in t or "Klishchivka" in t for t in found)
+    site = rows(demo_corpus, "SELECT site FROM articles ORDER BY id LIMIT 1")[0][0]
+    export(demo_corpus, tmp_path / "s", "--site", site, "--format", "jsonl")
+    lines = (tmp_path / "s" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines and all(json.loads(line)["site"] == site for line in lines)
+    export(demo_corpus, tmp_path / "c", "--format", "csv", "--since", "2025-01-01")
+    with (tmp_path / "c" / "articles.csv").open(newline="", encoding="utf-8") as f:
+        records = list(csv.DictReader(f))
+    assert records and all(r["published"] >= "2025-01-01" for r in records)
+
+
+def test_bad_query_is_a_clear_error(demo_corpus: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["export", str(tmp_path), "--db", str(demo_corpus), "--query", '"unbalanced']
+    )
+    assert result.exit_code != 0
+    assert "Error" in result.output
