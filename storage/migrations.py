@@ -86,11 +86,6 @@ def initial(db: Database) -> None:
     db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
-def migrate(db: Database) -> None:
-    """Apply every pending migration."""
-    MIGRATIONS.apply(db)
-
-
 @MIGRATIONS(name="0002_articles_view")
 def articles_view(db: Database) -> None:
     """A view of articles with publication month, duplicate status and cluster id (datasette)."""
@@ -195,3 +190,8 @@ def site_furniture(db: Database) -> None:
         pk="site",
         if_not_exists=True,
     )
+
+
+def migrate(db: Database) -> None:
+    """Apply every pending migration."""
+    MIGRATIONS.apply(db)

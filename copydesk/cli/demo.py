@@ -91,4 +91,4 @@ def print_summary(db: Path) -> None:
         f"Corpus {db}: {summary['articles']} articles from {summary['sites']} sites, "
         f"{summary['canonical']} original, {summary['duplicates']} copies."
     )
-    click.echo(f"Browse it: datasette {db}")
+    click.echo(f"Browse it: copydesk serve --db {db}   (then open http://127.0.0.1:8001/)")
