@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
-import re
 from statistics import median
 
 from storage.discovery import SourceRun
 
 __all__ = ["assess", "challenge_kind"]
 
-# Patterns are lower-case; they are matched against the lower-cased head of the page.
-_CHALLENGE = re.compile(
-    rb"cf-browser-verification|cf_chl_|challenge-platform|just a moment\.\.\.|"
-    rb"checking your browser|attention required!? \| cloudflare|ddos-guard|"
-    rb"please enable (?:javascript and )?cookies|are you a robot|captcha-delivery|"
-    rb"px-captcha|access denied</title>|verify you are human",
+# Plain substrings of the lower-cased head of a page: `in` is a fast byte search, where a
+# regex alternation over 20 KB costs ~0.4 ms a page on the crawl's main thread.
+_CHALLENGE_MARKERS = (
+    b"cf-browser-verification",
+    b"cf_chl_",
+    b"challenge-platform",
+    b"just a moment...",
+    b"checking your browser",
+    b"| cloudflare",
+    b"ddos-guard",
+    b"please enable cookies",
+    b"please enable javascript and cookies",
+    b"are you a robot",
+    b"captcha-delivery",
+    b"px-captcha",
+    b"access denied</title>",
+    b"verify you are human",
 )
-_CONSENT = re.compile(
-    rb"consent\.(?:google|yahoo|cookiebot)|<title>[^<]*(?:cookie|consent|privacy choices)"
-    rb"[^<]*</title>|before you continue to|we value your privacy</",
+_CONSENT_MARKERS = (
+    b"consent.google",
+    b"consent.yahoo",
+    b"consent.cookiebot",
+    b"before you continue to",
+    b"we value your privacy</",
 )
+_CONSENT_TITLE_WORDS = (b"cookie", b"consent", b"privacy choices")
 
 #: A source whose documents changed but that found less than this share of its usual
 #: volume (the median of its last finished crawls) has dropped sharply.
@@ -31,13 +45,23 @@ MIN_USUAL = 10
 
 def challenge_kind(body: bytes) -> str | None:
     """``challenge`` or ``consent`` when a 2xx page is a bot wall or cookie wall, else None."""
-    # Lower-case once and match case-sensitive patterns: re.I over 20 KB costs ~6x more.
     head = body[:20000].lower()
-    if _CHALLENGE.search(head):
+    if any(marker in head for marker in _CHALLENGE_MARKERS):
         return "challenge"
-    if _CONSENT.search(head) and len(body) < 60000:
+    if len(body) < 60000 and (
+        any(marker in head for marker in _CONSENT_MARKERS) or _consent_title(head)
+    ):
         return "consent"
     return None
+
+
+def _consent_title(head: bytes) -> bool:
+    start = head.find(b"<title")
+    if start < 0:
+        return False
+    end = head.find(b"</title>", start)
+    title = head[start : end if end >= 0 else start + 300]
+    return any(word in title for word in _CONSENT_TITLE_WORDS)
 
 
 def assess(run: SourceRun, history: list[int]) -> SourceRun:
