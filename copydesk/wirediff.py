@@ -26,8 +26,6 @@ EDIT_THRESHOLD = 0.5
 ParagraphKind = Literal["unchanged", "edited", "added", "removed"]
 SegmentKind = Literal["same", "ins", "del"]
 
-_TOKEN = re.compile(r"\s+|[^\s]+")
-
 
 @dataclass(frozen=True)
 class Segment:
@@ -83,21 +81,38 @@ def _similarity(a: str, b: str) -> float:
 
 
 def diff_words(base: str, other: str) -> tuple[Segment, ...]:
-    """The word diff turning ``base`` into ``other``, adjacent runs of one kind merged."""
-    a = _TOKEN.findall(base)
-    b = _TOKEN.findall(other)
-    segments: list[Segment] = []
+    """The word diff turning ``base`` into ``other``, adjacent runs of one kind merged.
 
-    def push(kind: SegmentKind, tokens: Sequence[str]) -> None:
-        text = "".join(tokens)
-        if not text:
-            return
+    Words are compared whole (whitespace never anchors a match) and rejoined with single
+    spaces, so the ``same`` + ``del`` segments read as ``base`` and ``same`` + ``ins`` as
+    ``other``, each with single spaces.
+    """
+    a = base.split()
+    b = other.split()
+    segments: list[Segment] = []
+    # Whether the old (same + del) and the new (same + ins) text have a word yet.
+    started: dict[SegmentKind, bool] = {"del": False, "ins": False}
+
+    def append(kind: SegmentKind, text: str) -> None:
         if segments and segments[-1].kind == kind:
             segments[-1] = Segment(kind, segments[-1].text + text)
         else:
             segments.append(Segment(kind, text))
 
-    matcher = SequenceMatcher(lambda t: t.isspace(), a, b, autojunk=False)
+    def push(kind: SegmentKind, words: Sequence[str]) -> None:
+        if not words:
+            return
+        sides: tuple[SegmentKind, ...] = ("del", "ins") if kind == "same" else (kind,)
+        need = [side for side in sides if started[side]]
+        if len(need) == 2:
+            append("same", " ")
+        elif need:
+            append(need[0], " ")
+        append(kind, " ".join(words))
+        for side in sides:
+            started[side] = True
+
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             push("same", a[i1:i2])

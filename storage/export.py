@@ -99,10 +99,18 @@ def url_hash(canonical_url: str) -> str:
 
 
 def article_text(title: str | None, text: str) -> str:
-    """An article in the seed layout: title, blank line, paragraphs separated by blank lines."""
-    paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
+    """An article in the seed layout: title, blank line, paragraphs separated by blank lines.
+
+    Line breaks inside a paragraph (captions, addresses) stay single newlines, as in the
+    reference articles; there is no newline after the last paragraph.
+    """
+    paragraphs = []
+    for block in re.split(r"\n[ \t\r]*\n", text):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if lines:
+            paragraphs.append("\n".join(lines))
     if title and title.strip():
-        paragraphs.insert(0, " ".join(title.split()))
+        paragraphs.insert(0, " ".join(line.strip() for line in title.splitlines() if line.strip()))
     return "\n\n".join(paragraphs)
 
 

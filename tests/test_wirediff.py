@@ -53,3 +53,27 @@ def test_align_copies_gives_one_cell_per_copy_and_insertion_rows() -> None:
     last = next(row for row in rows if row.base_index == 3)
     assert [d.kind for d in last.cells[0]] == ["removed"]
     assert [d.kind for d in last.cells[1]] == ["unchanged"]
+
+
+def test_word_diff_reconstructs_both_texts_with_single_spaces() -> None:
+    cases = [
+        (
+            "Thousands of dockworkers walked off the job at the port",
+            "Thousands of dock workers went on strike at the port",
+        ),
+        ("a b c", "x a b c y"),
+        ("a b", "c d"),
+        ("", "x y"),
+        ("x  y", ""),
+        ("the strike began", "the strike began"),
+    ]
+    for base, other in cases:
+        segments = diff_words(base, other)
+        assert "".join(s.text for s in segments if s.kind != "ins") == " ".join(base.split())
+        assert "".join(s.text for s in segments if s.kind != "del") == " ".join(other.split())
+    # Changed words are compared whole: a reworded phrase is one deletion and one insertion.
+    changed = [s for s in diff_words(*cases[0]) if s.kind != "same"]
+    assert [(s.kind, s.text.strip()) for s in changed] == [
+        ("del", "dockworkers walked off the job"),
+        ("ins", "dock workers went on strike"),
+    ]
