@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -57,13 +58,21 @@ def crawl(
     )
     stats: dict[str, Any] = {}
     if db.exists():
-        import sqlite3
-
         conn = sqlite3.connect(db)
         row = conn.execute("SELECT stats FROM crawls ORDER BY id DESC LIMIT 1").fetchone()
         conn.close()
         stats = json.loads(row[0]) if row and row[0] else {}
     return CrawlRun(done.returncode, done.stdout + done.stderr, stats)
+
+
+def rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Rows of a query on a corpus file, as dicts."""
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
 
 
 @pytest.fixture(scope="session")

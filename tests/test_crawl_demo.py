@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,11 +11,12 @@ import pytest
 from copydesk.demo.server import SiteServer
 from copydesk.demo.sites import load_expected
 
-from .conftest import CrawlRun, crawl
+from .conftest import CrawlRun, crawl, rows
 
 pytestmark = pytest.mark.slow
 
 EXPECTED = load_expected()
+ARTICLES = "SELECT * FROM articles ORDER BY id"
 
 
 @pytest.fixture(scope="module")
@@ -29,19 +29,10 @@ def first_run(
     yield db, run
 
 
-def rows(db: Path, sql: str = "SELECT * FROM articles ORDER BY id") -> list[dict[str, Any]]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql)]
-    finally:
-        conn.close()
-
-
 def by_path(db: Path, server: SiteServer) -> dict[tuple[str, str], dict[str, Any]]:
     bases = {base: slug for slug, base in server.bases.items()}
     out = {}
-    for row in rows(db):
+    for row in rows(db, ARTICLES):
         for base, slug in bases.items():
             if row["url"].startswith(base):
                 out[(slug, row["url"][len(base) :])] = row
@@ -145,12 +136,12 @@ def test_second_run_fetches_and_stores_nothing_new(
     first_run: tuple[Path, CrawlRun], demo_server: SiteServer, demo_sources: Path
 ) -> None:
     db, _ = first_run
-    before = rows(db)
+    before = rows(db, ARTICLES)
     article_paths = {(a["site"], a["path"]) for a in EXPECTED["articles"]}
     hits_before = {k: demo_server.hits[k] for k in article_paths}
     run = crawl(db, sources=str(demo_sources))
     assert run.returncode == 0, run.log[-3000:]
-    assert rows(db) == before
+    assert rows(db, ARTICLES) == before
     assert {k: demo_server.hits[k] for k in article_paths} == hits_before
     assert run.stats.get("copydesk/articles/stored", 0) == 0
     # feeds and sitemaps answer 304 Not Modified: no article URL is even considered

@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from copydesk.demo.server import SiteServer
 
-from .conftest import CrawlRun, crawl
+from .conftest import CrawlRun, crawl, rows
 from .fixtures.web.newsweb import WINDOW_START, Article, build
 
 pytestmark = pytest.mark.slow
 
 SITES = ("rss", "atom", "news", "sections")
-
-
-def rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

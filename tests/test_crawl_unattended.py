@@ -18,19 +18,10 @@ import pytest
 from copydesk.demo.server import SiteServer
 from crawler.lock import CorpusLock
 
-from .conftest import REPO, crawl
+from .conftest import REPO, crawl, rows
 from .fixtures.web.newsweb import Article, article_html, build, listing_html
 
 pytestmark = pytest.mark.slow
-
-
-def rows(db: Path, sql: str) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql)]
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

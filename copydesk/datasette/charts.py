@@ -72,6 +72,13 @@ def _frame(title: str, body: Iterable[str], labels: list[str], ymax: float, unit
     return Markup("".join(parts))
 
 
+def _bar_geometry(days: int) -> tuple[float, float, float]:
+    """Plot height, the distance between bars and a bar's width for ``days`` bars."""
+    plot_w = _W - _LEFT - _RIGHT
+    step = plot_w / max(days, 1)
+    return float(_H - _TOP - _BOTTOM), step, max(step * 0.7, 1.0)
+
+
 def _nice_max(value: float) -> float:
     if value <= 4:
         return 4
@@ -93,10 +100,7 @@ def articles_per_day_chart(counts: Sequence[DailyCount]) -> tuple[Markup, list[t
         if c.day in by_day:
             by_day[c.day].append(c)
     ymax = _nice_max(max((sum(c.articles for c in v) for v in by_day.values()), default=0))
-    plot_w = _W - _LEFT - _RIGHT
-    plot_h = _H - _TOP - _BOTTOM
-    step = plot_w / max(len(days), 1)
-    bar = max(step * 0.7, 1.0)
+    plot_h, step, bar = _bar_geometry(len(days))
     body: list[str] = []
     for i, day in enumerate(days):
         y = float(_TOP + plot_h)
@@ -121,10 +125,7 @@ def duplicate_share_chart(counts: Sequence[DailyCount]) -> Markup:
         if c.day in totals:
             totals[c.day][0] += c.articles
             totals[c.day][1] += c.copies
-    plot_w = _W - _LEFT - _RIGHT
-    plot_h = _H - _TOP - _BOTTOM
-    step = plot_w / max(len(days), 1)
-    bar = max(step * 0.7, 1.0)
+    plot_h, step, bar = _bar_geometry(len(days))
     body: list[str] = []
     for i, day in enumerate(days):
         articles, copies = totals[day]
