@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from itertools import chain
+from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -11,6 +13,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
+from crawler.items import ArticleItem, PageItem
+from crawler.known import KnownUrls, close_shared, open_shared
+from crawler.signals import url_rejected
 from crawler.window import in_window
 from storage.corpus import Corpus, default_db_path
 from storage.discovery import DiscoveryStore, Validators
@@ -41,7 +46,13 @@ def _source_name(request: Request) -> str | None:
 
 
 class SkipStoredArticlesMiddleware:
-    """Drop article requests whose URL is stored, or was rejected recently, before download."""
+    """Drop article requests whose URL is stored, or was rejected recently, before download.
+
+    The URLs it may skip are hashed into a :class:`KnownUrls` index when the spider opens
+    and kept current from the crawl's signals (articles stored, URLs rejected), so only a
+    URL whose hash is in the index costs an exact check in SQLite. The index is shared with
+    the dedup pipeline through :func:`crawler.known.shared`.
+    """
 
     def __init__(self, db_path: str, stats: StatsCollector, retry_days: float = 7.0) -> None:
         self.db_path = db_path
@@ -50,6 +61,7 @@ class SkipStoredArticlesMiddleware:
         self.corpus: Corpus | None = None
         self.store: DiscoveryStore | None = None
         self._since: datetime | None = None
+        self.known: KnownUrls | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SkipStoredArticlesMiddleware:
@@ -61,17 +73,41 @@ class SkipStoredArticlesMiddleware:
         )
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(mw.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(mw.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(mw.url_rejected, signal=url_rejected)
         return mw
 
     def spider_opened(self, spider: Spider) -> None:
         self.corpus = Corpus(self.db_path)
         self.store = DiscoveryStore(self.corpus)
         self._since = getattr(spider, "since", None)
+        rejected = self.store.rejected_urls(LASTING_REJECTIONS, self.retry_days)
+        self.known = KnownUrls(chain(self.corpus.article_urls(), rejected))
+        open_shared(self.db_path, self.known)
+        logger.info("%d stored or rejected URLs indexed", len(self.known))
 
     def spider_closed(self) -> None:
+        close_shared(self.db_path)
+        self.known = None
         if self.corpus is not None:
             self.corpus.close()
             self.corpus = self.store = None
+
+    # The index learns what this crawl stores and rejects: a hit is then checked in SQLite
+    # exactly as before, so a URL stored or rejected earlier in the run is skipped as well.
+
+    def item_scraped(self, item: Any) -> None:
+        if self.known is not None and isinstance(item, ArticleItem):
+            self.known.add((item.url, item.canonical_url))
+
+    def item_dropped(self, item: Any) -> None:
+        if self.known is not None and isinstance(item, (PageItem, ArticleItem)):
+            self.known.add((item.url,))
+
+    def url_rejected(self, url: str) -> None:
+        if self.known is not None:
+            self.known.add((url,))
 
     def _skip(self, request: Request, why: str) -> None:
         self.stats.inc_value(f"copydesk/skipped/{why}")
@@ -83,6 +119,8 @@ class SkipStoredArticlesMiddleware:
     def process_request(self, request: Request) -> None:
         if not request.meta.get("copydesk_article") or self.corpus is None:
             return
+        if self.known is not None and request.url not in self.known:
+            return  # neither stored nor rejected: the common case, no query
         if self.corpus.known_urls([request.url]):
             self._skip(request, "already_stored")
         assert self.store is not None

@@ -11,6 +11,7 @@ from scrapy.statscollectors import StatsCollector
 
 from copydesk.dedup import Deduper, DedupParams, Fingerprint, ParamsMismatch
 from crawler.items import ArticleItem
+from crawler.known import shared
 from storage.clusters import PARAMS_KEY, dedup_rows
 from storage.corpus import Corpus, CorpusError, default_db_path
 
@@ -72,7 +73,12 @@ class DedupPipeline:
             return item
         assert self.corpus is not None, "pipeline not opened"
         keys = {item.url, item.canonical_url}
-        if keys & self._seen_urls or self.corpus.known_urls(keys):
+        # The stored-URL index of this crawl (crawler.known) answers "new" without a query;
+        # a hit, or a crawl without the index, is checked in SQLite.
+        known = shared(self.db_path)
+        if keys & self._seen_urls or (
+            (known is None or known.any(keys)) and self.corpus.known_urls(keys)
+        ):
             self.stats.inc_value("copydesk/dropped/already_stored")
             raise DropItem(f"already stored: {item.canonical_url}", log_level="DEBUG")
         self._seen_urls |= keys

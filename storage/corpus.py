@@ -188,6 +188,13 @@ class Corpus:
             found.update(row[0] for row in self.db.execute(sql, chunk + chunk))
         return found
 
+    def article_urls(self) -> Iterator[str]:
+        """Every stored article's URL and canonical URL (a URL may come twice)."""
+        for url, canonical_url in self.db.execute("SELECT url, canonical_url FROM articles"):
+            yield url
+            if canonical_url != url:
+                yield canonical_url
+
     def write(
         self, articles: Sequence[NewArticle], reassignments: Sequence[Reassignment] = ()
     ) -> None:

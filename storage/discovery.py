@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -85,6 +85,11 @@ class SourceRun:
     errors: int = 0
 
 
+def _since(max_age_days: float) -> str:
+    """The oldest ``outcome_at`` that is within ``max_age_days`` days of now."""
+    return (datetime.now(UTC) - timedelta(days=max_age_days)).isoformat(timespec="seconds")
+
+
 class DiscoveryStore:
     """Reads and writes the discovery tables of an open :class:`Corpus`."""
 
@@ -145,7 +150,7 @@ class DiscoveryStore:
         reasons = list(reasons)
         if not wanted or not reasons or max_age_days <= 0:
             return {}
-        since = (datetime.now(UTC) - timedelta(days=max_age_days)).isoformat(timespec="seconds")
+        since = _since(max_age_days)
         found: dict[str, tuple[str, str | None]] = {}
         for start in range(0, len(wanted), 400):
             chunk = wanted[start : start + 400]
@@ -157,6 +162,19 @@ class DiscoveryStore:
             for url, outcome, published in self.db.execute(sql, [*chunk, *reasons, since]):
                 found[url] = (outcome, published)
         return found
+
+    def rejected_urls(self, reasons: Iterable[str], max_age_days: float) -> Iterator[str]:
+        """Every URL rejected for one of ``reasons`` within the last ``max_age_days`` days."""
+        reasons = list(reasons)
+        if not reasons or max_age_days <= 0:
+            return
+        since = _since(max_age_days)
+        sql = (
+            "SELECT url FROM discoveries "
+            f"WHERE outcome IN ({','.join('?' * len(reasons))}) AND outcome_at >= ?"
+        )
+        for (url,) in self.db.execute(sql, [*reasons, since]):
+            yield url
 
     def discovery(self, url: str) -> dict[str, Any] | None:
         rows = list(self.db.table("discoveries").rows_where("url = ?", [url]))
