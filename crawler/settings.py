@@ -46,6 +46,7 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "crawler.extensions.CorpusLockExtension": -10,
     "crawler.extensions.CrawlRecorder": 0,
+    "crawler.extensions.GarbageCollectorTuning": 1000,
 }
 ITEM_PIPELINES = {
     "pipelines.extraction.ExtractionPipeline": 300,

@@ -1,0 +1,26 @@
+"""Crawl-process tuning that must not change what a crawl does: the garbage collector."""
+
+from __future__ import annotations
+
+import gc
+
+from crawler.extensions import GarbageCollectorTuning
+
+
+def test_gc_tuning_freezes_startup_objects_and_restores_everything() -> None:
+    before = gc.get_threshold()
+    tuning = GarbageCollectorTuning(threshold=4321)
+    tuning.spider_opened()
+    try:
+        assert gc.get_threshold() == (4321, *before[1:])
+        assert gc.get_freeze_count() > 1000  # modules, functions, this test's objects
+        cycle: list[object] = []
+        cycle.append(cycle)
+        del cycle
+        assert gc.collect() >= 1  # cycles made during the crawl are still collected
+    finally:
+        tuning.spider_closed()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+    tuning.spider_closed()  # a second close is harmless
+    assert gc.get_threshold() == before
