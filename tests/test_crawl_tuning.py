@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 
 from crawler.extensions import GarbageCollectorTuning
+from crawler.urls import canonicalize
 
 
 def test_gc_tuning_freezes_startup_objects_and_restores_everything() -> None:
@@ -24,3 +25,13 @@ def test_gc_tuning_freezes_startup_objects_and_restores_everything() -> None:
     assert gc.get_freeze_count() == 0
     tuning.spider_closed()  # a second close is harmless
     assert gc.get_threshold() == before
+
+
+def test_canonicalize_is_memoised_and_unchanged() -> None:
+    url = "HTTP://WWW.Example.COM:80/a/b.html?utm_source=x&b=2&a=1#frag"
+    first = canonicalize(url)
+    hits = canonicalize.cache_info().hits
+    assert canonicalize(url) == first
+    assert canonicalize.cache_info().hits == hits + 1
+    assert canonicalize.cache_info().maxsize is not None  # bounded
+    assert canonicalize.__wrapped__(url) == first
