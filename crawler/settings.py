@@ -55,6 +55,9 @@ ITEM_PIPELINES = {
     "pipelines.storage.StoragePipeline": 500,
 }
 
+#: Scrapy's memory stats collector without its per-call deprecation wrapper (~5 µs a call).
+STATS_CLASS = "crawler.stats.CrawlStatsCollector"
+
 #: Quiet by default: warnings, and one summary line per crawl (``-s LOG_LEVEL=INFO`` for more).
 LOG_LEVEL = "WARNING"
 FEED_EXPORT_ENCODING = "utf-8"

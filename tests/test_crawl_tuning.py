@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import gc
 
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
+
+from crawler import settings
 from crawler.extensions import GarbageCollectorTuning
+from crawler.stats import CrawlStatsCollector
 from crawler.urls import canonicalize
 
 
@@ -35,3 +40,22 @@ def test_canonicalize_is_memoised_and_unchanged() -> None:
     assert canonicalize.cache_info().hits == hits + 1
     assert canonicalize.cache_info().maxsize is not None  # bounded
     assert canonicalize.__wrapped__(url) == first
+
+
+def test_crawl_stats_collector_counts_like_scrapys() -> None:
+    assert settings.STATS_CLASS == "crawler.stats.CrawlStatsCollector"
+    collected = []
+    for cls in (MemoryStatsCollector, CrawlStatsCollector):
+        stats = cls(get_crawler())
+        stats.open_spider()
+        stats.inc_value("a")
+        stats.inc_value("a", 2)
+        stats.inc_value("b", start=10)
+        stats.set_value("c", "x")
+        stats.max_value("m", 3)
+        stats.max_value("m", 1)
+        stats.min_value("n", 3)
+        stats.min_value("n", 1)
+        assert stats.get_value("a") == 3 and stats.get_value("zz", 7) == 7
+        collected.append(dict(stats.get_stats()))
+    assert collected[0] == collected[1] == {"a": 3, "b": 11, "c": "x", "m": 3, "n": 1}
