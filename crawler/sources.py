@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,8 +31,13 @@ class Source:
     search: tuple[str, ...] = ()
 
 
+@functools.lru_cache(maxsize=4096)
 def site_of(url: str) -> str:
-    """The site a URL belongs to: its host (without ``www.``) and non-default port."""
+    """The site a URL belongs to: its host (without ``www.``) and non-default port.
+
+    Memoised (bounded): the spider asks it of each page's URL and the extraction pipeline
+    again, with the page's declared canonical URL, which is mostly the same string.
+    """
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     host = host.removeprefix("www.")

@@ -9,6 +9,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler import settings
 from crawler.extensions import GarbageCollectorTuning
+from crawler.sources import site_of
 from crawler.stats import CrawlStatsCollector
 from crawler.urls import canonicalize
 
@@ -59,3 +60,12 @@ def test_crawl_stats_collector_counts_like_scrapys() -> None:
         assert stats.get_value("a") == 3 and stats.get_value("zz", 7) == 7
         collected.append(dict(stats.get_stats()))
     assert collected[0] == collected[1] == {"a": 3, "b": 11, "c": "x", "m": 3, "n": 1}
+
+
+def test_site_of_is_memoised_and_unchanged() -> None:
+    url = "https://www.Example.com:8443/news/a.html"
+    assert site_of(url) == site_of.__wrapped__(url) == "example.com:8443"
+    hits = site_of.cache_info().hits
+    assert site_of(url) == "example.com:8443"
+    assert site_of.cache_info().hits == hits + 1
+    assert site_of.cache_info().maxsize is not None  # bounded
