@@ -148,3 +148,25 @@ def test_train_blocks_command(tmp_path: Path, article_html: str) -> None:
 def test_filter_blocks_keeps_attribution_lines() -> None:
     chosen = [Block("p", "The Associated Press contributed to this report.")]
     assert filter_blocks(chosen, chosen, np.array([0.01]), 0.5) == chosen
+
+
+def test_bench_reports_the_heldout_sites_apart(tmp_path: Path, article_html: str) -> None:
+    from copydesk.bench.extract import run
+
+    data = tmp_path / "data"
+    (data / "html").mkdir(parents=True)
+    (data / "ground-truth").mkdir()
+    urls = [f"https://site{i}.example/news/{i}" for i in range(12)]
+    for i, url in enumerate(urls):
+        (data / "html" / f"{i:04d}.html.gz").write_bytes(gzip.compress(article_html.encode()))
+        record = {
+            "url": url,
+            "ground_truth": {"main_content": "The river council voted on Tuesday evening."},
+            "_internal": {"page_type": {"primary": "article"}},
+        }
+        (data / "ground-truth" / f"{i:04d}.json").write_text(json.dumps(record))
+    scores = run(data)
+    heldout = sum(site_split(url) == "heldout" for url in urls)
+    assert scores["pages"] == 12
+    assert heldout and scores["heldout"]["pages"] == heldout
+    assert set(scores["heldout"]) >= {"token_f1", "pages_without_leak", "median_ms"}
