@@ -15,12 +15,12 @@ SHARED = Path(
 )
 WCXB_DEV = SHARED / "data" / "wcxb-dev"
 
-# Measured on this subset (270 pages, extractor version 3): token_f1 0.928, pages_without_leak
-# 0.899, gate precision 0.848, gate recall 0.985; pinned slightly below.
+# Measured on this subset (270 pages, extractor version 4): token_f1 0.930, pages_without_leak
+# 0.925, gate precision 0.855, gate recall 0.980; pinned slightly below.
 FLOORS = {
-    "token_f1": 0.92,
-    "pages_without_leak": 0.88,
-    "article_gate_precision": 0.843,
+    "token_f1": 0.925,
+    "pages_without_leak": 0.915,
+    "article_gate_precision": 0.85,
     "article_gate_recall": 0.975,
 }
 

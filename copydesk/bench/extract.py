@@ -30,6 +30,9 @@ Metrics (text metrics over article pages, ``page_type.primary == "article"``):
   It roughly doubles the run time, hence opt-in.
 - ``article_gate_precision`` / ``article_gate_recall``: over all pages, "is an article" =
   the extractor returned something (baseline: non-empty text) vs ``page_type == "article"``.
+- ``heldout``: the same object over the pages of the sites that
+  :func:`copydesk.bench.split.site_split` holds out of block-classifier training (None when
+  there are none), so figures on pages the shipped model never saw can be quoted separately.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from copydesk.bench.split import site_split
 from copydesk.extract import NotAnArticle, extract
 
 __all__ = [
@@ -352,7 +356,14 @@ def run(
     else:
         results = [_run_one(task) for task in tasks]
     logger.info("extracted %d pages from %s", len(results), directory)
-    return score_pages(directory, results, baseline=baseline)
+    out = score_pages(directory, results, baseline=baseline)
+    heldout = [
+        r
+        for r in results
+        if site_split(_ground_truth(directory, r.page_id).get("url")) == "heldout"
+    ]
+    out["heldout"] = score_pages(directory, heldout, baseline=baseline) if heldout else None
+    return out
 
 
 def extract_file(path: Path, url: str | None = None) -> dict[str, Any]:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
 from lxml import html as lxml_html
 
-__all__ = ["Block", "from_html_fragment", "from_trafilatura", "normalise_space"]
+__all__ = [
+    "Block",
+    "from_html_fragment",
+    "from_trafilatura",
+    "normalise_space",
+    "with_link_shares",
+]
 
 _SPACES = re.compile(r"\s+")
 # Block kinds: "p" paragraph, "head" heading, "item" list item, "quote", "code", "table".
@@ -80,13 +87,16 @@ def _text_of(element: etree._Element) -> str:
     return normalise_space("".join(parts))
 
 
-def from_trafilatura(body: etree._Element, include_tables: bool = False) -> list[Block]:
-    """Blocks of trafilatura's XML body: list items and table rows become blocks of their own."""
-    out: list[Block] = []
+def _trafilatura_blocks(
+    body: etree._Element, include_tables: bool
+) -> Iterator[tuple[Block, etree._Element]]:
     for element in body:
         tag = element.tag
         if tag == "list":
-            out.extend(Block("item", t) for t in (_text_of(i) for i in element.iter("item")) if t)
+            for item in element.iter("item"):
+                text = _text_of(item)
+                if text:
+                    yield Block("item", text), item
         elif tag == "table":
             if include_tables:
                 rows = (
@@ -95,12 +105,32 @@ def from_trafilatura(body: etree._Element, include_tables: bool = False) -> list
                 )
                 text = "\n".join(r for r in rows if r.strip(" |"))
                 if text:
-                    out.append(Block("table", text))
+                    yield Block("table", text), element
         elif tag in _TRAFILATURA_KINDS:
             text = _text_of(element)
             if text:
-                out.append(Block(_TRAFILATURA_KINDS[tag], text))
-    return out
+                yield Block(_TRAFILATURA_KINDS[tag], text), element
+
+
+def from_trafilatura(body: etree._Element, include_tables: bool = False) -> list[Block]:
+    """Blocks of trafilatura's XML body: list items and table rows become blocks of their own."""
+    return [block for block, _ in _trafilatura_blocks(body, include_tables)]
+
+
+def with_link_shares(
+    body: etree._Element, include_tables: bool = False
+) -> tuple[list[Block], list[float]]:
+    """:func:`from_trafilatura` and, per block, the share of its characters inside links.
+
+    Links are only marked (``ref`` elements) when trafilatura ran with ``include_links``.
+    """
+    blocks: list[Block] = []
+    shares: list[float] = []
+    for block, element in _trafilatura_blocks(body, include_tables):
+        linked = sum(len(_text_of(ref)) for ref in element.iter("ref"))
+        blocks.append(block)
+        shares.append(min(1.0, linked / len(block.text)))
+    return blocks, shares
 
 
 def from_html_fragment(fragment: str) -> list[Block]:
