@@ -31,7 +31,7 @@ class DedupPipeline:
         self.db_path = db_path
         self.params = params
         self.stats = stats
-        self.deduper = Deduper(params)
+        self.deduper: Deduper | None = None
         self.corpus: Corpus | None = None
         self._next_id = 1
         self._seen_urls: set[str] = set()
@@ -53,6 +53,8 @@ class DedupPipeline:
                 self.params.check_compatible(stored)
             except ParamsMismatch as exc:
                 raise CorpusError(f"{self.db_path}: {exc}") from exc
+        # Name/number sketches of stored articles are read back when a candidate needs them.
+        self.deduper = Deduper(self.params, lookup=self.corpus.fingerprint)
         try:
             self.deduper.load(dedup_rows(self.corpus))
         except ValueError as exc:
@@ -71,7 +73,7 @@ class DedupPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
             return item
-        assert self.corpus is not None, "pipeline not opened"
+        assert self.corpus is not None and self.deduper is not None, "pipeline not opened"
         keys = {item.url, item.canonical_url}
         # The stored-URL index of this crawl (crawler.known) answers "new" without a query;
         # a hit, or a crawl without the index, is checked in SQLite.

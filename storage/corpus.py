@@ -246,6 +246,13 @@ class Corpus:
         for row in self.db.execute(sql):
             yield StoredFingerprint(*row)
 
+    def fingerprint(self, article_id: int) -> bytes | None:
+        """One article's stored fingerprint blob (the dedup index reads sketches back)."""
+        row = self.db.execute(
+            "SELECT fingerprint FROM fingerprints WHERE article_id = ?", [article_id]
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
     def article(self, article_id: int) -> dict[str, Any] | None:
         rows = list(self.db.table("articles").rows_where("id = ?", [article_id]))
         return rows[0] if rows else None

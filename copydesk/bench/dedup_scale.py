@@ -1,10 +1,14 @@
 """Scale benchmark of the Deduper: insert+query time, RAM per article, rebuild from blobs.
 
 Insert+query is `Deduper.assign` (LSH query, canonical verification, indexing) on synthetic
-fingerprints (10% planted near copies); RAM is what the Deduper holds after the inserts,
-counted as the bytes of its numpy arrays (`Deduper.nbytes`, chunk slack included; tracemalloc
-agrees within 1% but slows numpy allocation several-fold, so it is not used while timing);
-rebuild is `Deduper.load` from the stored blobs in memory (SQLite read time is not included).
+fingerprints (10% planted near copies), with the Deduper set up as the crawl sets it up: it
+keeps 16-bit signatures and recent name/number sketches, and reads older sketches back through
+a lookup (the corpus in a crawl; here the list of blobs, so no SQLite time is counted); RAM is
+what the Deduper holds after the inserts, counted as the bytes of its numpy arrays
+(`Deduper.nbytes`, chunk slack included; tracemalloc agrees within 1% but slows numpy
+allocation several-fold, so it is not used while timing; transient merge buffers are not
+counted); rebuild is `Deduper.load` from the stored blobs in memory (SQLite read time is not
+included).
 """
 
 from __future__ import annotations
@@ -47,15 +51,16 @@ def run_size(n: int, params: DedupParams | None = None) -> dict[str, Any]:
     params = params or DedupParams()
     blobs = synthetic_fingerprints(n, params)
     fps = [Fingerprint.from_bytes(b) for b in blobs]
-    dd = Deduper(params)
+    dd = Deduper(params, lookup=blobs.__getitem__)
     t0 = time.perf_counter()
     for k, fp in enumerate(fps):
         dd.assign(k, fp, ("", "", k))
     insert_s = time.perf_counter() - t0
     mem = dd.nbytes()
+    lookups = getattr(dd._sketches, "lookups", 0)
     del dd, fps
     t0 = time.perf_counter()
-    dd2 = Deduper(params)
+    dd2 = Deduper(params, lookup=blobs.__getitem__)
     dd2.load((k, b, ("", "", k), None) for k, b in enumerate(blobs))
     rebuild_s = time.perf_counter() - t0
     ms = 1000 * insert_s / n
@@ -73,6 +78,7 @@ def run_size(n: int, params: DedupParams | None = None) -> dict[str, Any]:
             "rebuild_le_10s_per_million": rebuild_per_m <= TARGET_REBUILD_S_PER_MILLION,
         },
         "indexed": len(dd2),
+        "sketch_lookups": lookups,
     }
 
 

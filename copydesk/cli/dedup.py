@@ -74,7 +74,7 @@ def recluster(corpus: Corpus, params: DedupParams) -> dict[str, Any]:
     stored = corpus.get_meta(PARAMS_KEY)
     if stored is not None:
         params.check_compatible(stored)
-    deduper = Deduper(params)
+    deduper = Deduper(params, lookup=corpus.fingerprint)
     deduper.load(dedup_rows(corpus))
     assignments = deduper.recluster()
     changed = apply_assignments(

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from copydesk.dedup.entities import FingerprintLookup, InMemorySketches, RecentSketches
 from copydesk.dedup.fingerprint import Fingerprint, decode_many
 from copydesk.dedup.index import BandIndex, Column, band_coefficients, band_keys
 from copydesk.dedup.params import DedupParams
@@ -21,6 +22,16 @@ logger = logging.getLogger(__name__)
 OrderKey = tuple[str, str, int]
 
 _UNDATED = np.iinfo(np.int64).max
+
+#: b-bit minwise hashing (Li & König): the index and the verifier keep the low 16 bits of each
+#: MinHash value (the corpus keeps all 32). Two different values agree on them by chance with
+#: probability 2**-16, which `_verify` subtracts from the agreement rate.
+_SIG_BITS = 16
+_CHANCE = 2.0**-_SIG_BITS
+
+
+def _low_bits(sigs: np.ndarray) -> np.ndarray:
+    return (sigs & np.uint32((1 << _SIG_BITS) - 1)).astype(np.uint16)
 
 
 @dataclass(frozen=True)
@@ -72,18 +83,28 @@ class Deduper:
     `MinHashLSH` (dicts of lists, ~3.3 KB per article), to stay near the 1 KB/article budget.
     """
 
-    def __init__(self, params: DedupParams | None = None) -> None:
+    def __init__(
+        self,
+        params: DedupParams | None = None,
+        lookup: FingerprintLookup | None = None,
+        recent: int = 4096,
+    ) -> None:
+        """`lookup(key)` returns a stored article's fingerprint: with it, name/number sketches
+        of all but the `recent` last assigned articles are read back from storage when needed
+        instead of being held in memory (see `RecentSketches`)."""
         self.params = params or DedupParams()
         p = self.params
         self._coefs = band_coefficients(p.bands, p.seed)
         self._index = BandIndex(p.bands)
         self._keys = Column(np.int64)
-        self._sig = Column(np.uint32, (p.num_perm,))
+        self._sig = Column(np.uint16, (p.num_perm,))
         self._nsh = Column(np.uint32)
         self._thash = Column(np.uint64)
-        self._ekeys = Column(np.uint32, (p.entity_k,))
-        self._evals = Column(np.uint8, (p.entity_k,))
-        self._elen = Column(np.uint8)
+        self._sketches: InMemorySketches | RecentSketches = (
+            InMemorySketches(p.entity_k)
+            if lookup is None
+            else RecentSketches(p.entity_k, lookup, recent)
+        )
         self._pub = Column(np.int64)
         self._fetch = Column(np.int64)
         self._canon = Column(np.int64)
@@ -101,20 +122,16 @@ class Deduper:
 
     def nbytes(self) -> int:
         """Bytes held in the Deduper's arrays (columns and LSH index)."""
-        cols = [self._keys, self._sig, self._nsh, self._thash, self._ekeys, self._evals]
-        cols += [self._elen, self._pub, self._fetch, self._canon]
-        return sum(c.nbytes() for c in cols) + self._index.nbytes()
+        cols = [self._keys, self._sig, self._nsh, self._thash, self._pub, self._fetch, self._canon]
+        return sum(c.nbytes() for c in cols) + self._sketches.nbytes() + self._index.nbytes()
 
     # ---- storage -------------------------------------------------------------------------
     def _append(self, key: int, fp: Fingerprint, order: OrderKey, canon: int) -> int:
-        ek = fp.ent_keys
         i = self._keys.append(key)
-        self._sig.append(fp.sig)
+        self._sig.append(_low_bits(fp.sig))
         self._nsh.append(fp.n_shingles)
         self._thash.append(int(fp.text_hash[:16], 16))
-        self._elen.append(len(ek))
-        self._ekeys.append_prefix(ek)
-        self._evals.append_prefix(fp.ent_values)
+        self._sketches.append(i, key, fp)
         self._pub.append(_instant(order[0]))
         self._fetch.append(_instant(order[1]))
         self._canon.append(i if canon < 0 else canon)
@@ -133,10 +150,11 @@ class Deduper:
     # ---- decisions -----------------------------------------------------------------------
     def _entities_agree(self, a: int, b: int) -> bool:
         p = self.params
-        la, lb = int(self._elen[a]), int(self._elen[b])
+        ka, va = self._sketches.get(a, int(self._keys[a]))
+        kb, vb = self._sketches.get(b, int(self._keys[b]))
+        la, lb = len(ka), len(kb)
         if la == 0 or lb == 0:
             return True
-        ka, kb = self._ekeys[a][:la], self._ekeys[b][:lb]
         tau = np.uint32(0xFFFFFFFF)
         if la == p.entity_k:
             tau = min(tau, ka[-1])
@@ -147,7 +165,7 @@ class Deduper:
         n = int(keep.sum())
         if n < p.entity_min_common:
             return True
-        same = int((self._evals[a][ia[keep]] == self._evals[b][ib[keep]]).sum())
+        same = int((va[ia[keep]] == vb[ib[keep]]).sum())
         return same >= p.entity_agreement * n
 
     def _verify(self, new: int, canon: int) -> _Verdict:
@@ -158,7 +176,7 @@ class Deduper:
         if na == 0 or nb == 0:
             return _Verdict(False, None, 0.0, 0.0)
         eq = float(np.count_nonzero(self._sig[new] == self._sig[canon])) / p.num_perm
-        j = eq
+        j = max(0.0, (eq - _CHANCE) / (1.0 - _CHANCE))
         inter = j * (na + nb) / (1.0 + j)
         c = min(1.0, inter / min(na, nb))
         if c < p.containment_threshold or not self._entities_agree(new, canon):
@@ -194,7 +212,7 @@ class Deduper:
 
     def _keys_of(self, fp: Fingerprint) -> np.ndarray:
         p = self.params
-        return band_keys(fp.sig[None, :], p.bands, p.rows, self._coefs)[0]
+        return band_keys(_low_bits(fp.sig)[None, :], p.bands, p.rows, self._coefs)[0]
 
     def _assignment(self, i: int, v: _Verdict | None) -> Assignment:
         c = int(self._canon[i])
@@ -317,15 +335,15 @@ class Deduper:
         blobs = [fp if isinstance(fp, bytes) else fp.to_bytes() for _, fp, _, _ in rows]
         d = decode_many(blobs, p.num_perm, p.entity_k)
         live = np.flatnonzero(d.n_shingles > 0)
+        sig = _low_bits(d.signatures)
         ids.append(live + len(self))
-        keys.append(band_keys(d.signatures[live], p.bands, p.rows, self._coefs))
-        self._keys.extend(np.fromiter((r[0] for r in rows), np.int64, len(rows)))
-        self._sig.extend(d.signatures)
+        keys.append(band_keys(sig[live], p.bands, p.rows, self._coefs))
+        article_keys = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        self._keys.extend(article_keys)
+        self._sig.extend(sig)
         self._nsh.extend(d.n_shingles)
         self._thash.extend(d.text_hash64)
-        self._elen.extend(d.entity_len)
-        self._ekeys.extend(d.entity_keys)
-        self._evals.extend(d.entity_values)
+        self._sketches.extend(article_keys, d)
         self._pub.extend(np.fromiter((_instant(r[2][0]) for r in rows), np.int64, len(rows)))
         self._fetch.extend(np.fromiter((_instant(r[2][1]) for r in rows), np.int64, len(rows)))
 

@@ -1,0 +1,94 @@
+"""Where the Deduper keeps name/number sketches: all in memory, or recent ones plus a lookup."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+
+from copydesk.dedup.fingerprint import Decoded, Fingerprint
+from copydesk.dedup.index import Column
+
+logger = logging.getLogger(__name__)
+
+#: Fetches a stored article's fingerprint (blob or parsed) by its key; None when unknown.
+FingerprintLookup = Callable[[int], "Fingerprint | bytes | None"]
+
+Sketch = tuple[np.ndarray, np.ndarray]  # (uint32 context keys, uint8 token hashes), same length
+
+_EMPTY: Sketch = (np.zeros(0, np.uint32), np.zeros(0, np.uint8))
+
+
+class InMemorySketches:
+    """Every article's sketch in fixed-width columns (640 bytes an article at entity_k=128)."""
+
+    def __init__(self, entity_k: int) -> None:
+        self._keys = Column(np.uint32, (entity_k,))
+        self._vals = Column(np.uint8, (entity_k,))
+        self._len = Column(np.uint8)
+
+    def append(self, i: int, key: int, fp: Fingerprint) -> None:
+        self._len.append(len(fp.ent_keys))
+        self._keys.append_prefix(fp.ent_keys)
+        self._vals.append_prefix(fp.ent_values)
+
+    def extend(self, keys: np.ndarray, d: Decoded) -> None:
+        self._len.extend(d.entity_len)
+        self._keys.extend(d.entity_keys)
+        self._vals.extend(d.entity_values)
+
+    def get(self, i: int, key: int) -> Sketch:
+        n = int(self._len[i])
+        return self._keys[i][:n], self._vals[i][:n]
+
+    def nbytes(self) -> int:
+        return self._keys.nbytes() + self._vals.nbytes() + self._len.nbytes()
+
+
+class RecentSketches:
+    """Sketches of the last `recent` appended articles; older ones come from `lookup`.
+
+    For a Deduper backed by a corpus: a sketch is only needed when a candidate already passed
+    the containment test, so reading it back from storage costs one point query per likely copy,
+    and memory stays constant instead of growing by 640 bytes an article. The recent ring covers
+    articles assigned but not yet committed (the storage pipeline commits every fraction of a
+    second). A sketch that neither holds is treated as empty (no veto) and logged.
+    """
+
+    def __init__(self, entity_k: int, lookup: FingerprintLookup, recent: int = 4096) -> None:
+        self.lookup = lookup
+        self._owner = np.full(recent, -1, np.int64)
+        self._keys = np.zeros((recent, entity_k), np.uint32)
+        self._vals = np.zeros((recent, entity_k), np.uint8)
+        self._len = np.zeros(recent, np.uint8)
+        self.lookups = 0
+        self.misses = 0
+
+    def append(self, i: int, key: int, fp: Fingerprint) -> None:
+        slot = i % len(self._owner)
+        n = len(fp.ent_keys)
+        self._owner[slot] = i
+        self._len[slot] = n
+        self._keys[slot, :n] = fp.ent_keys
+        self._vals[slot, :n] = fp.ent_values
+
+    def extend(self, keys: np.ndarray, d: Decoded) -> None:
+        """Loaded articles are stored already: nothing to keep."""
+
+    def get(self, i: int, key: int) -> Sketch:
+        slot = i % len(self._owner)
+        if self._owner[slot] == i:
+            n = int(self._len[slot])
+            return self._keys[slot, :n], self._vals[slot, :n]
+        self.lookups += 1
+        found = self.lookup(key)
+        if found is None:
+            self.misses += 1
+            logger.warning("no stored fingerprint for article %d: its names are not compared", key)
+            return _EMPTY
+        fp = found if isinstance(found, Fingerprint) else Fingerprint.from_bytes(found)
+        return fp.ent_keys, fp.ent_values
+
+    def nbytes(self) -> int:
+        return self._owner.nbytes + self._keys.nbytes + self._vals.nbytes + self._len.nbytes
