@@ -12,7 +12,7 @@ from scrapy.statscollectors import StatsCollector
 from copydesk.dedup import Deduper, DedupParams, Fingerprint, ParamsMismatch
 from crawler.items import ArticleItem
 from crawler.known import shared
-from storage.clusters import PARAMS_KEY, dedup_rows
+from storage.clusters import PARAMS_KEY
 from storage.corpus import Corpus, CorpusError, default_db_path
 
 __all__ = ["DedupPipeline"]
@@ -56,7 +56,11 @@ class DedupPipeline:
         # Name/number sketches of stored articles are read back when a candidate needs them.
         self.deduper = Deduper(self.params, lookup=self.corpus.fingerprint)
         try:
-            self.deduper.load(dedup_rows(self.corpus))
+            prefix = self.deduper.stored_prefix
+            self.deduper.load_stored(
+                self.corpus.read_ahead(Corpus.dedup_orders),
+                self.corpus.read_ahead(lambda c: c.fingerprint_batches(prefix)),
+            )
         except ValueError as exc:
             raise CorpusError(
                 f"{self.db_path}: stored fingerprints are unreadable ({exc}); "

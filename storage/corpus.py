@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlite_utils import Database
 
 from storage.migrations import migrate
 
 __all__ = [
+    "DEDUP_ORDERS_SQL",
     "DEFAULT_DB",
     "Corpus",
     "CorpusError",
@@ -27,6 +30,14 @@ __all__ = [
 ]
 
 DEFAULT_DB = "corpus.db"
+T = TypeVar("T")
+
+#: What dedup rebuilds its index from: an article's order instants and cluster, read from the
+#: `articles_dedup_order` index alone (no article text is read).
+DEDUP_ORDERS_SQL = (
+    "SELECT id, published_us, fetched_us, duplicate_of "
+    "FROM articles INDEXED BY articles_dedup_order ORDER BY id"
+)
 
 
 class CorpusError(Exception):
@@ -246,6 +257,48 @@ class Corpus:
         for row in self.db.execute(sql):
             yield StoredFingerprint(*row)
 
+    def dedup_orders(
+        self, batch: int = 8192
+    ) -> Iterator[tuple[list[tuple[Any, ...]], dict[int, tuple[str | None, str]]]]:
+        """Every article's (id, published_us, fetched_us, duplicate_of) in id order, ``batch``
+        rows at a time, for rebuilding the dedup index.
+
+        The instants are UTC microseconds (`storage.migrations.UNDATED` when missing) read
+        from the ``articles_dedup_order`` index, so no article text is read. With each batch
+        comes ``{id: (published, fetched_at)}`` for its rows whose instants are NULL (a shape
+        the SQL does not read), looked up by id.
+        """
+        cursor = self.db.execute(DEDUP_ORDERS_SQL)
+        while rows := cursor.fetchmany(batch):
+            unread = [r[0] for r in rows if r[1] is None or r[2] is None]
+            yield rows, (self._order_strings(unread) if unread else {})
+
+    def _order_strings(self, ids: list[int]) -> dict[int, tuple[str | None, str]]:
+        found: dict[int, tuple[str | None, str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id, published, fetched_at FROM articles WHERE id IN ({marks})"
+            found.update((i, (p, f)) for i, p, f in self.db.execute(sql, chunk))
+        return found
+
+    def fingerprint_batches(
+        self, prefix: int | None = None, batch: int = 8192
+    ) -> Iterator[list[tuple[int, bytes]]]:
+        """Every (article_id, fingerprint blob) in id order, ``batch`` rows at a time; with
+        ``prefix``, only each blob's first ``prefix`` bytes."""
+        blob = "fingerprint" if prefix is None else f"substr(fingerprint, 1, {int(prefix)})"
+        cursor = self.db.execute(f"SELECT article_id, {blob} FROM fingerprints ORDER BY article_id")
+        while rows := cursor.fetchmany(batch):
+            yield rows
+
+    def read_ahead(self, read: Callable[[Corpus], Iterator[T]], depth: int = 4) -> Iterator[T]:
+        """What ``read(corpus)`` yields, read from now on by a thread with a connection of its
+        own, up to ``depth`` items ahead: SQLite reads while the caller works on what came
+        before. An exception in the reader is raised to the caller; ``close()`` (or dropping
+        the iterator) stops the reader."""
+        return _ReadAhead(self.path, read, depth)
+
     def fingerprint(self, article_id: int) -> bytes | None:
         """One article's stored fingerprint blob (the dedup index reads sketches back)."""
         row = self.db.execute(
@@ -316,3 +369,55 @@ class Corpus:
             "duplicates": row[2] or 0,
             "sites": row[3] or 0,
         }
+
+
+class _ReadAhead(Iterator[T]):
+    """The iterator behind `Corpus.read_ahead`."""
+
+    def __init__(self, path: Path, read: Callable[[Corpus], Iterator[T]], depth: int) -> None:
+        self._items: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(
+            target=self._reader, args=(path, read), name="corpus-read-ahead", daemon=True
+        )
+        self._thread.start()
+
+    def _put(self, kind: str, value: Any) -> bool:
+        """Queue one message unless the consumer has left; whether it was queued."""
+        while not self._stop.is_set():
+            try:
+                self._items.put((kind, value), timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _reader(self, path: Path, read: Callable[[Corpus], Iterator[T]]) -> None:
+        try:
+            with Corpus(path, create=False) as corpus:
+                for item in read(corpus):
+                    if not self._put("item", item):
+                        return
+            self._put("end", None)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            self._put("error", exc)
+
+    def __next__(self) -> T:
+        if self._done:
+            raise StopIteration
+        kind, value = self._items.get()
+        if kind == "item":
+            return cast(T, value)
+        self.close()
+        if kind == "error":
+            raise value
+        raise StopIteration
+
+    def close(self) -> None:
+        self._done = True
+        self._stop.set()
+        self._thread.join()
+
+    def __del__(self) -> None:
+        self._stop.set()

@@ -57,6 +57,9 @@ _ARTICLE_COLUMNS = {
     "containment": "Share of this article's shingles found in the canonical article.",
     "cluster_id": "Id of the canonical article of its wire-story cluster.",
     "extractor_version": "Version of the extractor that produced the text.",
+    "published_us": "Publication instant in UTC microseconds, as dedup orders articles "
+    "(generated from published; empty for a shape only Python reads).",
+    "fetched_us": "Fetch instant in UTC microseconds (generated from fetched_at).",
 }
 
 _CRAWL_COLUMNS = {

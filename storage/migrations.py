@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-__all__ = ["MIGRATIONS", "migrate"]
+__all__ = ["MIGRATIONS", "UNDATED", "instant_sql", "migrate"]
 
 MIGRATIONS = Migrations("copydesk")
 
@@ -189,6 +189,51 @@ def site_furniture(db: Database) -> None:
         },
         pk="site",
         if_not_exists=True,
+    )
+
+
+_DAY_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+
+
+#: What `instant_sql` gives a missing (NULL or empty) timestamp: the largest integer, so that
+#: undated articles sort after dated ones.
+UNDATED = 2**63 - 1
+
+
+def instant_sql(column: str) -> str:
+    """SQL for ``column`` (an ISO 8601 string) as UTC microseconds; `UNDATED` when it is NULL
+    or empty; NULL when the reader must parse the string itself.
+
+    Only the two shapes the corpus writes are read: a day (``2025-09-01``) and a whole-second
+    UTC instant (``2025-09-01T13:40:00+00:00``), and only when they name a real date and time
+    (SQLite reads 2025-02-30 as March 2: a modifier makes it say so, and the value must
+    survive that round trip).
+    """
+    c = column
+    instant = (
+        f"length({c}) = 25 AND {c} GLOB '{_DAY_GLOB}T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]+00:00' "
+        f"AND strftime('%Y-%m-%dT%H:%M:%S', {c}, '+0 days') = substr({c}, 1, 19)"
+    )
+    day = f"length({c}) = 10 AND {c} GLOB '{_DAY_GLOB}' AND date({c}, '+0 days') = {c}"
+    return (
+        f"CASE WHEN {c} IS NULL OR {c} = '' THEN {UNDATED} "
+        f"WHEN {c} >= '0001' AND (({instant}) OR ({day})) "
+        f"THEN CAST(strftime('%s', {c}) AS INTEGER) * 1000000 END"
+    )
+
+
+@MIGRATIONS(name="0005_dedup_order")
+def dedup_order(db: Database) -> None:
+    """Publication and fetch instants as integers, and an index that holds them by article id,
+    so dedup rebuilds its index without reading (or parsing) a row of article text."""
+    for name, source in (("published_us", "published"), ("fetched_us", "fetched_at")):
+        db.execute(
+            f"ALTER TABLE articles ADD COLUMN {name} INTEGER "
+            f"GENERATED ALWAYS AS ({instant_sql(source)}) VIRTUAL"
+        )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS articles_dedup_order "
+        "ON articles (id, published_us, fetched_us, duplicate_of)"
     )
 
 

@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-__all__ = ["ProcessSample", "TreeSampler", "peak_rss_mb", "read_cpu_seconds"]
+__all__ = ["ProcessSample", "TreeSampler", "current_rss_mb", "peak_rss_mb", "read_cpu_seconds"]
 
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -30,16 +30,25 @@ def read_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
-def peak_rss_mb(pid: int | str = "self") -> float | None:
-    """Peak resident memory (VmHWM) of a process in MB, or None once it is gone."""
+def _status_mb(pid: int | str, field: str) -> float | None:
     try:
         with open(f"/proc/{pid}/status", encoding="latin-1") as fh:
             for line in fh:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field):
                     return int(line.split()[1]) / 1024
     except OSError:
         return None
     return None
+
+
+def peak_rss_mb(pid: int | str = "self") -> float | None:
+    """Peak resident memory (VmHWM) of a process in MB, or None once it is gone."""
+    return _status_mb(pid, "VmHWM:")
+
+
+def current_rss_mb(pid: int | str = "self") -> float | None:
+    """Resident memory (VmRSS) of a process in MB now, or None once it is gone."""
+    return _status_mb(pid, "VmRSS:")
 
 
 def _cmdline(pid: int) -> str:

@@ -20,7 +20,6 @@ from storage.clusters import (
     article_texts,
     cluster_problems,
     cluster_summary,
-    dedup_rows,
     replace_fingerprints,
 )
 from storage.corpus import Corpus, CorpusError, Reassignment
@@ -75,7 +74,11 @@ def recluster(corpus: Corpus, params: DedupParams) -> dict[str, Any]:
     if stored is not None:
         params.check_compatible(stored)
     deduper = Deduper(params, lookup=corpus.fingerprint)
-    deduper.load(dedup_rows(corpus))
+    prefix = deduper.stored_prefix
+    deduper.load_stored(
+        corpus.read_ahead(Corpus.dedup_orders),
+        corpus.read_ahead(lambda c: c.fingerprint_batches(prefix)),
+    )
     assignments = deduper.recluster()
     changed = apply_assignments(
         corpus,

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import gc
+import itertools
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import lru_cache
 
 import numpy as np
 
 from copydesk.dedup.entities import FingerprintLookup, InMemorySketches, RecentSketches
-from copydesk.dedup.fingerprint import Fingerprint, decode_many
-from copydesk.dedup.index import BandIndex, Column, band_coefficients, band_keys
+from copydesk.dedup.fingerprint import (
+    Fingerprint,
+    decode_many,
+    decode_signatures,
+    signature_prefix,
+)
+from copydesk.dedup.index import (
+    BandIndex,
+    Column,
+    RunBuilder,
+    band_coefficients,
+    band_keys,
+    composite,
+)
+from copydesk.dedup.order import UNDATED, instant_us, instants_us
 from copydesk.dedup.params import DedupParams
 
 logger = logging.getLogger(__name__)
@@ -20,8 +34,12 @@ logger = logging.getLogger(__name__)
 #: (published ISO or "", fetched_at ISO, key). Dated articles sort before undated ones (an undated
 #: page never becomes canonical over a dated copy); then by published instant, first fetched, key.
 OrderKey = tuple[str, str, int]
-
-_UNDATED = np.iinfo(np.int64).max
+#: A batch of `Corpus.dedup_orders`: rows of (id, published_us, fetched_us, duplicate_of), and
+#: {id: (published, fetched_at)} for the rows with a NULL instant (to be parsed here).
+OrderBatch = tuple[
+    Sequence[tuple[int, int | None, int | None, int | None]],
+    Mapping[int, tuple[str | None, str]],
+]
 
 #: b-bit minwise hashing (Li & König): the index and the verifier keep the low 16 bits of each
 #: MinHash value (the corpus keeps all 32). Two different values agree on them by chance with
@@ -57,21 +75,6 @@ class _Verdict:
     containment: float
 
 
-@lru_cache(maxsize=4096)
-def _instant(s: str) -> int:
-    """ISO timestamp to UTC microseconds; naive timestamps count as UTC; "" is undated."""
-    if not s:
-        return int(_UNDATED)
-    try:
-        dt = datetime.fromisoformat(s)
-    except ValueError:
-        logger.warning("unparseable timestamp %r treated as missing", s)
-        return int(_UNDATED)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp() * 1_000_000)
-
-
 class Deduper:
     """Clusters articles so that every copy is verified against its cluster's canonical.
 
@@ -100,6 +103,7 @@ class Deduper:
         self._sig = Column(np.uint16, (p.num_perm,))
         self._nsh = Column(np.uint32)
         self._thash = Column(np.uint64)
+        self._lookup = lookup
         self._sketches: InMemorySketches | RecentSketches = (
             InMemorySketches(p.entity_k)
             if lookup is None
@@ -132,8 +136,8 @@ class Deduper:
         self._nsh.append(fp.n_shingles)
         self._thash.append(int(fp.text_hash[:16], 16))
         self._sketches.append(i, key, fp)
-        self._pub.append(_instant(order[0]))
-        self._fetch.append(_instant(order[1]))
+        self._pub.append(instant_us(order[0]))
+        self._fetch.append(instant_us(order[1]))
         self._canon.append(i if canon < 0 else canon)
         return i
 
@@ -283,69 +287,87 @@ class Deduper:
         p = self.params
         return band_keys(self._sig[i][None, :], p.bands, p.rows, self._coefs)[0]
 
+    @property
+    def stored_prefix(self) -> int | None:
+        """How much of each stored fingerprint blob `load_stored` needs: the header and
+        signature when name/number sketches are read back through the lookup, else all of it
+        (None)."""
+        return signature_prefix(self.params.num_perm) if self._lookup is not None else None
+
     def load(
         self,
         docs: Iterable[tuple[int, Fingerprint | bytes, OrderKey, int | None]],
         batch: int = 8192,
     ) -> None:
-        """Rebuild from stored (key, fingerprint or its blob, order, duplicate_of) rows.
-
-        Blobs are decoded in bulk (`decode_many`) and indexed as one sorted run, so a rebuild
-        costs a few microseconds per article.
-        """
-        start = len(self)
+        """Rebuild from stored (key, fingerprint or its blob, order, duplicate_of) rows."""
+        loader = _Loader(self)
         rows: list[tuple[int, Fingerprint | bytes, OrderKey, int | None]] = []
-        dup_keys: list[int] = []
-        ids: list[np.ndarray] = []
-        keys: list[np.ndarray] = []
-        for row in docs:
-            rows.append(row)
-            dup_keys.append(-1 if row[3] is None else row[3])
-            if len(rows) == batch:
-                self._load_batch(rows, ids, keys)
-                rows = []
-        if rows:
-            self._load_batch(rows, ids, keys)
-        n = len(self) - start
-        if n == 0:
-            return
-        if ids:
-            self._index.add_many(np.concatenate(ids), np.concatenate(keys))
-        del ids, keys
-        all_keys = self._keys.all()
-        by_key = np.argsort(all_keys, kind="stable")
-        sorted_keys = all_keys[by_key]
-        dk = np.array(dup_keys, np.int64)
-        pos = np.minimum(np.searchsorted(sorted_keys, dk), len(sorted_keys) - 1)
-        valid = (dk >= 0) & (sorted_keys[pos] == dk)
-        missing = int(((dk >= 0) & ~valid).sum())
-        if missing:
-            logger.warning("%d duplicate_of keys not loaded; treated as canonical", missing)
-        canon = np.where(valid, by_key[pos], np.arange(start, start + n))
-        self._canon.extend(canon.astype(np.int64))
-        self.copies += int(valid.sum())
+        for row in itertools.chain(docs, [None]):
+            if row is not None:
+                rows.append(row)
+                if len(rows) < batch:
+                    continue
+            if rows:
+                loader.add(
+                    np.fromiter((r[0] for r in rows), np.int64, len(rows)),
+                    [fp if isinstance(fp, bytes) else fp.to_bytes() for _, fp, _, _ in rows],
+                    instants_us([r[2][0] for r in rows]),
+                    instants_us([r[2][1] for r in rows]),
+                    np.fromiter((-1 if r[3] is None else r[3] for r in rows), np.int64, len(rows)),
+                )
+            rows = []
+        loader.finish()
 
-    def _load_batch(
+    def load_stored(
         self,
-        rows: list[tuple[int, Fingerprint | bytes, OrderKey, int | None]],
-        ids: list[np.ndarray],
-        keys: list[np.ndarray],
+        orders: Iterable[OrderBatch],
+        fingerprints: Iterable[Sequence[tuple[int, bytes]]],
     ) -> None:
-        p = self.params
-        blobs = [fp if isinstance(fp, bytes) else fp.to_bytes() for _, fp, _, _ in rows]
-        d = decode_many(blobs, p.num_perm, p.entity_k)
-        live = np.flatnonzero(d.n_shingles > 0)
-        sig = _low_bits(d.signatures)
-        ids.append(live + len(self))
-        keys.append(band_keys(sig[live], p.bands, p.rows, self._coefs))
-        article_keys = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-        self._keys.extend(article_keys)
-        self._sig.extend(sig)
-        self._nsh.extend(d.n_shingles)
-        self._thash.extend(d.text_hash64)
-        self._sketches.extend(article_keys, d)
-        self._pub.extend(np.fromiter((_instant(r[2][0]) for r in rows), np.int64, len(rows)))
-        self._fetch.extend(np.fromiter((_instant(r[2][1]) for r in rows), np.int64, len(rows)))
+        """Rebuild from a corpus: `orders` and `fingerprints` are batches of id-ordered rows
+        as `Corpus.dedup_orders()` and `Corpus.fingerprint_batches(self.stored_prefix)` yield
+        them. Articles without a fingerprint are not indexed.
+
+        Rows become numpy columns a batch at a time and the LSH index is built as one sorted
+        run, so a rebuild costs a few microseconds per article, SQLite read included.
+        """
+        try:
+            with _gc_paused():
+                self._load_stored(orders, fingerprints)
+        finally:  # stop read-ahead threads when a batch was refused
+            for source in (orders, fingerprints):
+                close = getattr(source, "close", None)
+                if close is not None:
+                    close()
+
+    def _load_stored(
+        self,
+        orders: Iterable[OrderBatch],
+        fingerprints: Iterable[Sequence[tuple[int, bytes]]],
+    ) -> None:
+        batches = [_order_columns(rows) for rows in orders]
+        if batches:
+            ids, pub, fetch, dup = (np.concatenate(c) for c in zip(*batches, strict=True))
+        else:
+            ids = pub = fetch = dup = np.zeros(0, np.int64)
+        del batches
+        if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
+            raise ValueError("order rows must come in increasing id order")
+        loader = _Loader(self, capacity=len(ids))
+        orphans = 0
+        for rows in fingerprints:
+            article_ids, blobs = zip(*rows, strict=True)
+            keys = np.array(article_ids, np.int64)
+            pos = np.minimum(np.searchsorted(ids, keys), max(len(ids) - 1, 0))
+            found = (ids[pos] == keys) if len(ids) else np.zeros(len(keys), bool)
+            if not found.all():
+                orphans += int((~found).sum())
+                blobs = tuple(b for b, ok in zip(blobs, found.tolist(), strict=True) if ok)
+                keys, pos = keys[found], pos[found]
+            if len(keys):
+                loader.add(keys, blobs, pub[pos], fetch[pos], dup[pos])
+        if orphans:
+            logger.warning("%d fingerprints belong to no stored article; not indexed", orphans)
+        loader.finish()
 
     def recluster(self) -> list[Assignment]:
         """Rebuild every cluster in OrderKey order; the result does not depend on insertion order.
@@ -368,3 +390,95 @@ class Deduper:
                 continue
             out.append(self._reassign(i))
         return out
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: a rebuild allocates millions of short-lived row
+    tuples and no cycles, and the collections they trigger cost ~20% of its time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _int_column(values: tuple[int | None, ...], default: int) -> np.ndarray:
+    if None not in values:
+        return np.array(values, np.int64)
+    return np.fromiter((default if v is None else v for v in values), np.int64, len(values))
+
+
+def _order_columns(batch: OrderBatch) -> tuple[np.ndarray, ...]:
+    """(ids, published, fetched, duplicate_of or -1) of a batch of order rows, as int64."""
+    rows, strings = batch
+    ids, pub_us, fetch_us, dup = zip(*rows, strict=True)
+    pub, fetch = _int_column(pub_us, UNDATED), _int_column(fetch_us, UNDATED)
+    for k, (i, p, f, _) in enumerate(rows):
+        if p is None or f is None:
+            published, fetched_at = strings[i]
+            if p is None:
+                pub[k] = instant_us(published or "")
+            if f is None:
+                fetch[k] = instant_us(fetched_at or "")
+    return np.array(ids, np.int64), pub, fetch, _int_column(dup, -1)
+
+
+class _Loader:
+    """Appends stored articles to a Deduper a batch at a time, then indexes them at once.
+
+    With a `capacity` (an upper bound on the articles to come), index entries are written
+    straight into one preallocated array and sorted in place (`RunBuilder`): no whole-index
+    temporaries, which at a million articles would be 512 MB each.
+    """
+
+    def __init__(self, dd: Deduper, capacity: int | None = None) -> None:
+        self.dd = dd
+        self.start = len(dd)
+        self.builder = RunBuilder((capacity or 0) * dd.params.bands)
+        self.dups: list[np.ndarray] = []
+
+    def add(
+        self,
+        keys: np.ndarray,
+        blobs: Sequence[bytes],
+        pub: np.ndarray,
+        fetch: np.ndarray,
+        dup: np.ndarray,
+    ) -> None:
+        dd, p = self.dd, self.dd.params
+        sigs = decode_signatures(blobs, p.num_perm)
+        live = np.flatnonzero(sigs.n_shingles > 0)
+        band = band_keys(sigs.low16[live], p.bands, p.rows, dd._coefs)
+        self.builder.add(composite(band, live + len(dd)))
+        self.dups.append(dup)
+        dd._keys.extend(keys)
+        dd._sig.extend(sigs.low16)
+        dd._nsh.extend(sigs.n_shingles)
+        dd._thash.extend(sigs.text_hash64)
+        if isinstance(dd._sketches, InMemorySketches):
+            dd._sketches.extend(keys, decode_many(blobs, p.num_perm, p.entity_k))
+        dd._pub.extend(pub)
+        dd._fetch.extend(fetch)
+
+    def finish(self) -> None:
+        """Index what was added and point every loaded copy at its canonical."""
+        dd, start = self.dd, self.start
+        n = len(dd) - start
+        if n == 0:
+            return
+        dd._index.add_runs(self.builder.runs())
+        all_keys = dd._keys.all()
+        by_key = np.argsort(all_keys, kind="stable")
+        sorted_keys = all_keys[by_key]
+        dk = np.concatenate(self.dups)
+        pos = np.minimum(np.searchsorted(sorted_keys, dk), len(sorted_keys) - 1)
+        valid = (dk >= 0) & (sorted_keys[pos] == dk)
+        missing = int(((dk >= 0) & ~valid).sum())
+        if missing:
+            logger.warning("%d duplicate_of keys not loaded; treated as canonical", missing)
+        canon = np.where(valid, by_key[pos], np.arange(start, start + n))
+        dd._canon.extend(canon.astype(np.int64))
+        dd.copies += int(valid.sum())

@@ -8,6 +8,7 @@ import re
 import struct
 import threading
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -87,7 +88,7 @@ class Decoded:
     entity_values: np.ndarray  # (n, entity_k) uint8, zero padded
 
 
-def decode_many(blobs: list[bytes], num_perm: int, entity_k: int) -> Decoded:
+def decode_many(blobs: Sequence[bytes], num_perm: int, entity_k: int) -> Decoded:
     """Decode fingerprint blobs in bulk: blobs of equal length become one numpy record array."""
     n = len(blobs)
     by_len: dict[int, list[int]] = {}
@@ -129,6 +130,50 @@ def decode_many(blobs: list[bytes], num_perm: int, entity_k: int) -> Decoded:
             out.entity_keys[rows, :k] = rec[:, o : o + 4 * k].copy().view("<u4")
             out.entity_values[rows, :k] = rec[:, o + 4 * k :]
     return out
+
+
+def signature_prefix(num_perm: int) -> int:
+    """Bytes of a blob's header and signature: all the dedup index keeps of a stored
+    fingerprint (the name/number sketch that follows is read back from storage when needed)."""
+    return _HEADER.size + 4 * num_perm
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """The signature part of many fingerprint blobs (see `decode_signatures`)."""
+
+    low16: np.ndarray  # (n, num_perm) uint16: the low 16 bits of each MinHash value
+    n_shingles: np.ndarray  # (n,) uint32
+    text_hash64: np.ndarray  # (n,) uint64: first 8 bytes of the text hash, big endian
+
+
+def decode_signatures(blobs: Sequence[bytes], num_perm: int) -> Signatures:
+    """Decode the header and signature of blobs that are whole fingerprints or their first
+    `signature_prefix(num_perm)` bytes (as `Corpus.fingerprint_batches(prefix)` reads them)."""
+    width = signature_prefix(num_perm)
+    lengths = set(map(len, blobs))
+    if lengths == {width}:
+        joined = b"".join(blobs)
+    elif min(lengths, default=width) >= width:
+        joined = b"".join(b[:width] for b in blobs)
+    else:
+        raise ValueError(
+            f"a fingerprint blob is shorter than the {width} bytes num_perm={num_perm} needs; "
+            "re-fingerprint with these params"
+        )
+    rec = np.frombuffer(joined, np.uint8).reshape(len(blobs), width)
+    if not (rec[:, :4] == np.frombuffer(_MAGIC, np.uint8)).all():
+        raise ValueError("not a copydesk fingerprint blob (bad magic)")
+    if (rec[:, 4:6].copy().view("<u2")[:, 0] != num_perm).any():
+        raise ValueError(
+            f"fingerprint header disagrees with num_perm={num_perm}; "
+            "re-fingerprint with these params"
+        )
+    return Signatures(
+        low16=rec[:, _HEADER.size :].view("<u2")[:, ::2].astype(np.uint16),
+        n_shingles=rec[:, 8:12].copy().view("<u4")[:, 0],
+        text_hash64=rec[:, 12:20].copy().view(">u8")[:, 0].astype(np.uint64),
+    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 CHUNK_BITS = 14
@@ -79,7 +81,23 @@ def band_coefficients(bands: int, seed: int) -> tuple[np.ndarray, np.ndarray, np
 
 
 def band_keys(sigs: np.ndarray, bands: int, rows: int, coefs: tuple[np.ndarray, ...]) -> np.ndarray:
-    """uint32 band keys, one per band, folded with the band number; `sigs` is (n, num_perm)."""
+    """uint32 band keys, one per band, folded with the band number; `sigs` is (n, num_perm).
+
+    Two 16-bit values a band (the Deduper's layout) pack into 32 bits exactly: the key is a
+    bijective mix of the pair and a per-band salt, so two pairs of one band never share a key.
+    """
+    if sigs.dtype == np.uint16 and rows == 2:
+        pairs = sigs[:, : bands * 2].reshape(len(sigs), bands, 2)
+        x = pairs[:, :, 0].astype(np.uint32)
+        x <<= np.uint32(16)
+        x |= pairs[:, :, 1]
+        x ^= (coefs[2] & _LOW32).astype(np.uint32)
+        x ^= x >> np.uint32(16)  # murmur3's fmix32
+        x *= np.uint32(0x85EBCA6B)
+        x ^= x >> np.uint32(13)
+        x *= np.uint32(0xC2B2AE35)
+        x ^= x >> np.uint32(16)
+        return x
     s = sigs[:, : bands * rows].astype(np.uint64).reshape(len(sigs), bands, rows)
     h = s[:, :, 0] * coefs[0]
     for r in range(1, rows):
@@ -95,6 +113,36 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int, coefs: tuple[np.ndarray, 
 DIRECTORY_MIN = 1 << 16
 #: Target entries per directory bucket (the directory costs 4/BUCKET bytes per entry).
 BUCKET = 8
+
+
+def _directory(values: np.ndarray, bits: int, chunk: int = 1 << 20) -> np.ndarray:
+    """Start offset in sorted `values` of every value of their top `bits` bits, plus the end.
+
+    Read a chunk at a time: temporaries stay small (a whole-run temporary of a 64M-entry run
+    would be 512 MB) and counts come from where the sorted prefix changes, not a bincount.
+    """
+    n = len(values)
+    directory = np.zeros((1 << bits) + 1, np.uint32 if n < 2**32 else np.int64)
+    shift = np.uint64(64 - bits)
+    counts = np.zeros(1 << bits, np.int64)
+    for start in range(0, n, chunk):
+        prefix = (values[start : start + chunk] >> shift).astype(np.int64)
+        edges = np.flatnonzero(prefix[1:] != prefix[:-1]) + 1
+        firsts = np.concatenate([[0], edges])
+        counts[prefix[firsts]] += np.diff(np.concatenate([firsts, [len(prefix)]]))
+    np.cumsum(counts, out=directory[1:])
+    return directory
+
+
+def composite(keys: np.ndarray, docs: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Index entries (band key << 32 | doc id) of docs x bands `keys`, row by row, written into
+    `out` (a flat uint64 array of len(docs) * bands) when given."""
+    if out is None:
+        out = np.empty(keys.size, np.uint64)
+    rows = out.reshape(keys.shape)
+    np.left_shift(keys, _SHIFT, out=rows, dtype=np.uint64)
+    rows |= docs.astype(np.uint64)[:, None]
+    return out
 
 
 class _Run:
@@ -114,11 +162,7 @@ class _Run:
         n = len(values)
         if n >= directory_min:
             self.bits = min(30, max(8, int(np.log2(n / BUCKET))))
-            prefix = (values >> np.uint64(64 - self.bits)).astype(np.int64)
-            counts = np.bincount(prefix, minlength=1 << self.bits)
-            directory = np.zeros((1 << self.bits) + 1, np.uint32 if n < 2**32 else np.int64)
-            np.cumsum(counts, out=directory[1:])
-            self.directory = directory
+            self.directory = _directory(values, self.bits)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -179,14 +223,24 @@ class BandIndex:
 
     def add_many(self, docs: np.ndarray, keys: np.ndarray) -> None:
         """Bulk insert (rebuild): one sorted run."""
-        if len(docs) == 0:
-            return
-        comp = keys.astype(np.uint64)
-        comp <<= _SHIFT
-        comp |= docs.astype(np.uint64)[:, None]
-        run = comp.ravel()
-        run.sort()
-        self._push(run)
+        if len(docs):
+            self.add_entries(composite(keys, docs))
+
+    def add_entries(self, entries: np.ndarray) -> None:
+        """Bulk insert of `composite` entries, as one run: sorted in place (the array is the
+        index's from then on)."""
+        if len(entries):
+            entries.sort()
+            self._push(entries)
+
+    def add_runs(self, runs: list[np.ndarray]) -> None:
+        """Bulk insert of sorted runs whose key ranges do not overlap (`RunBuilder.runs`):
+        kept as they are, the largest first, not merged."""
+        for run in sorted((r for r in runs if len(r)), key=len, reverse=True):
+            if self.runs and len(self.runs[-1]) <= len(run):
+                self._push(run)
+            else:
+                self.runs.append(_Run(run, self.directory_min))
 
     def _flush(self) -> None:
         n = self.buf_n
@@ -222,3 +276,50 @@ class BandIndex:
 
     def nbytes(self) -> int:
         return self.buf_keys.nbytes + self.buf_ids.nbytes + sum(r.nbytes() for r in self.runs)
+
+
+_TOP_BIT = np.uint64(1 << 63)
+
+
+class RunBuilder:
+    """Collects `composite` entries for a bulk load into one preallocated array, entries with
+    a key's top bit clear from the front and set from the back, so that the two halves are
+    sorted in parallel (numpy sorts without the GIL) into two runs of disjoint key ranges.
+
+    Nothing as large as the index is allocated beyond that array; entries past `capacity`
+    go to a spill list.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.buffer = np.empty(capacity, np.uint64)
+        self.front = 0
+        self.back = capacity
+        self.spill: list[np.ndarray] = []
+
+    def add(self, entries: np.ndarray) -> None:
+        high = entries >= _TOP_BIT
+        low_part, high_part = entries[~high], entries[high]
+        if self.front + len(low_part) > self.back - len(high_part):
+            self.spill.append(entries)
+            return
+        self.buffer[self.front : self.front + len(low_part)] = low_part
+        self.front += len(low_part)
+        self.buffer[self.back - len(high_part) : self.back] = high_part
+        self.back -= len(high_part)
+
+    def runs(self) -> list[np.ndarray]:
+        """The sorted runs (the buffer is released; with a gap over 10%, halves are copied)."""
+        low, high = self.buffer[: self.front], self.buffer[self.back :]
+        if len(self.buffer) - self.front - (len(self.buffer) - self.back) > 0.1 * len(self.buffer):
+            low, high = low.copy(), high.copy()
+        del self.buffer
+        if self.spill:
+            spill = np.concatenate(self.spill)
+            self.spill = []
+            high_spill = spill >= _TOP_BIT
+            low = np.concatenate([low, spill[~high_spill]])
+            high = np.concatenate([high, spill[high_spill]])
+        halves = [h for h in (low, high) if len(h)]
+        with ThreadPoolExecutor(max(1, len(halves))) as pool:
+            list(pool.map(np.ndarray.sort, halves))
+        return halves
