@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from copy import copy
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
 
@@ -13,15 +14,16 @@ import numpy as np
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.metadata import extract_metadata
 from trafilatura.utils import load_html
 
-from copydesk.extraction.blocks import Block, from_trafilatura, with_link_shares
-from copydesk.extraction.choose import choose, readability_blocks, settled
+from copydesk.extraction.blocks import Block, from_trafilatura
 from copydesk.extraction.cleanup import clean_blocks
 from copydesk.extraction.dates import published_timestamp
-from copydesk.extraction.features import block_features, dom_index, text_key
 from copydesk.extraction.gate import page_signals
 from copydesk.extraction.model import BlockModel, ModelError, shipped_model
+from copydesk.extraction.pagefeatures import page_block_features
+from copydesk.extraction.segment import PageBlock, recirculation_boxes, repair, segment
 from copydesk.extraction.title import strip_site_name
 
 __all__ = [
@@ -29,16 +31,17 @@ __all__ = [
     "ExtractOptions",
     "Extraction",
     "NotAnArticle",
-    "block_table",
+    "PageTable",
     "extract",
-    "filter_blocks",
+    "kept_blocks",
+    "page_table",
 ]
 
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever a change to this module can change what is stored; recorded on every row so
 #: `copydesk reextract` knows which pages are stale.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _HTML_LANG = re.compile(
@@ -60,18 +63,10 @@ class ExtractOptions:
     """Options of the extractor, built once and passed down."""
 
     min_chars: int = 400
-    min_paragraphs: int = 2
     include_tables: bool = True
-    favor_precision: bool = False
-    favor_recall: bool = False
-    fast: bool = False
-    #: Also run trafilatura with ``favor_recall`` (and ``fast``); when it disagrees with the
-    #: default run, also run readability-lxml and keep the candidate that agrees most with the
-    #: others (ties go to plain trafilatura).
-    choose_candidate: bool = True
-    #: With ``choose_candidate``: drop the chosen candidate's blocks that the learned block model
-    #: (see :mod:`copydesk.extraction.model`) says are not article text; the model scores the
-    #: blocks of the ``favor_recall`` candidate, and blocks it has not scored are kept.
+    #: Keep the page's text blocks that the learned page-block classifier (see
+    #: :mod:`copydesk.extraction.model`) says are article text; without it (or when the model
+    #: cannot be loaded), keep trafilatura's own extraction.
     classify_blocks: bool = True
     #: Drop the repeated headline and furniture lines (see :mod:`copydesk.extraction.cleanup`).
     cleanup: bool = True
@@ -103,6 +98,37 @@ class Extraction:
         return asdict(self)
 
 
+@dataclass
+class PageTable:
+    """A page cut into blocks, with their features and trafilatura's view of the page."""
+
+    blocks: list[PageBlock]
+    rows: np.ndarray  # (blocks, features): see copydesk.extraction.pagefeatures
+    boxed: np.ndarray  # (blocks,) bool: inside a recirculation box, never kept
+    trafilatura: list[Block]  # what trafilatura extracted
+    document: Any  # trafilatura's Document (metadata), None when it found nothing
+    title: str | None
+
+
+def page_table(html: str | bytes, url: str | None = None, include_tables: bool = True) -> PageTable:
+    """Parse ``html`` once, extract it with trafilatura, cut it into blocks and describe them."""
+    tree = _parse(html)
+    if tree is None:
+        raise NotAnArticle("unparsable", "no HTML tree")
+    repair(tree)  # an unclosed <button> would swallow the page (trafilatura drops buttons)
+    blocks = segment(tree)
+    doc = _trafilatura(tree, url, include_tables)  # copies the tree: the blocks stay valid
+    if doc is not None and doc.body is not None:
+        kept = from_trafilatura(doc.body, include_tables)
+    else:  # trafilatura found no text; the classifier may, and the metadata is still there
+        kept = []
+        doc = _metadata(tree, url)
+    title = _clean(doc.title) if doc is not None else None
+    boxed = np.zeros(len(blocks), dtype=bool)
+    boxed[sorted(recirculation_boxes(blocks))] = True
+    return PageTable(blocks, page_block_features(blocks, kept, title), boxed, kept, doc, title)
+
+
 def extract(
     html: str | bytes, url: str | None = None, options: ExtractOptions | None = None
 ) -> Extraction:
@@ -119,122 +145,35 @@ def extract(
         reason = page_signals(html, url).not_article_reason
         if reason:
             raise NotAnArticle("not_article_type", reason)
-    tree = _parse(html)  # parsed once; trafilatura copies the tree before it mutates it
-    doc = _trafilatura(tree, url, options, with_metadata=True)
-    if doc is None or doc.body is None:
-        raise NotAnArticle("no_text")
-    blocks = from_trafilatura(doc.body, options.include_tables)
-    title = _clean(doc.title)
-    if options.choose_candidate:
-        candidates = _candidates(tree, html, url, options, blocks)
-        blocks = candidates.choice()
-        if options.classify_blocks:
-            blocks = _classified(blocks, candidates, title, tree) or blocks
+    table = page_table(html, url, options.include_tables)
+    model = _block_model() if options.classify_blocks else None
+    if model is not None:
+        probability = np.where(table.boxed, 0.0, model.probability(table.rows))
+        blocks = kept_blocks(table.blocks, probability, model.keep_threshold)
+    else:
+        blocks = table.trafilatura
     if options.cleanup:
-        blocks = clean_blocks(blocks, title)
+        blocks = clean_blocks(blocks, table.title)
     paragraphs = [block.text for block in blocks]
     text = "\n\n".join(paragraphs)
-    if len(text) < options.min_chars or len(paragraphs) < options.min_paragraphs:
+    if len(text) < options.min_chars:
+        if not text:
+            raise NotAnArticle("no_text")
         raise NotAnArticle("too_short", f"{len(text)} chars in {len(paragraphs)} paragraphs")
-    site_name = _clean(doc.sitename)
+    doc = table.document
+    site_name = _clean(doc.sitename) if doc is not None else None
     return Extraction(
         text=text,
-        title=strip_site_name(title, site_name, url),
-        authors=_split_authors(doc.author),
-        published=published_timestamp(doc.date, html),
+        title=strip_site_name(table.title, site_name, url),
+        authors=_split_authors(doc.author if doc is not None else None),
+        published=published_timestamp(doc.date if doc is not None else None, html),
         site_name=site_name,
-        language=_clean(doc.language) or _html_lang(html),
-        description=_clean(doc.description),
-        tags=[t for t in (_clean(t) for t in (doc.tags or [])) if t],
-        image=_clean(doc.image),
-        canonical_url=_clean(doc.url),
+        language=(_clean(doc.language) if doc is not None else None) or _html_lang(html),
+        description=_clean(doc.description) if doc is not None else None,
+        tags=[t for t in (_clean(t) for t in ((doc.tags if doc is not None else None) or [])) if t],
+        image=_clean(doc.image) if doc is not None else None,
+        canonical_url=_clean(doc.url) if doc is not None else None,
     )
-
-
-# Recirculation boxes inside article bodies that trafilatura's own discard list misses
-# (it already prunes "related", "-stories", "share", "newsletter" and the like).
-_RECIRCULATION = (
-    "other-topics",
-    "topics-of-interest",
-    "read-also",
-    "also-read",
-    "readalso",
-    "recirc",
-    "more-on-this",
-    "you-may-like",
-    "you-might-like",
-    "recommended",
-    "read-next",
-    "up-next",
-)
-# One expression (not one per token): trafilatura compiles and runs each over the whole tree.
-PRUNE_XPATH = [
-    ".//*[self::div or self::section or self::aside or self::ul or self::ol]["
-    + " or ".join(f"contains(@class, '{t}') or contains(@id, '{t}')" for t in _RECIRCULATION)
-    + "]"
-]
-
-
-@dataclass
-class _Candidates:
-    """The candidate extractions of one page."""
-
-    default: list[Block]
-    recall: list[Block]
-    recall_links: list[float]
-    readability: list[Block] | None  # only computed when default and recall disagree
-
-    def choice(self) -> list[Block]:
-        """The whole candidate that agrees most with the others."""
-        options = [self.default, self.recall]
-        if self.readability is not None:
-            options.append(self.readability)
-        return options[choose(options)]
-
-
-def _candidates(
-    tree: HtmlElement | None,
-    html: str | bytes,
-    url: str | None,
-    options: ExtractOptions,
-    default: list[Block],
-) -> _Candidates:
-    recall_options = replace(options, favor_recall=True, fast=True)
-    recall_doc = _trafilatura(tree, url, recall_options, False, include_links=True)
-    recall_body = getattr(recall_doc, "body", None)
-    recall, links = (
-        with_link_shares(recall_body, options.include_tables)
-        if recall_body is not None
-        else ([], [])
-    )
-    # Only a third opinion can overrule the first one when the first two disagree.
-    readability = None if settled(default, recall) else readability_blocks(html)
-    return _Candidates(default, recall, links, readability)
-
-
-def _features(candidates: _Candidates, title: str | None, tree: HtmlElement | None) -> np.ndarray:
-    readability = candidates.readability
-    return block_features(
-        candidates.recall,
-        candidates.recall_links,
-        {text_key(b.text) for b in candidates.default},
-        {text_key(b.text) for b in readability} if readability is not None else None,
-        title,
-        dom_index(tree),
-    )
-
-
-def _classified(
-    chosen: list[Block], candidates: _Candidates, title: str | None, tree: HtmlElement | None
-) -> list[Block]:
-    """``chosen`` without the blocks the block model rejects (empty when it rejects all)."""
-    if not candidates.recall:
-        return chosen
-    model = _block_model()
-    if model is None:
-        return chosen
-    probability = model.probability(_features(candidates, title, tree))
-    return filter_blocks(chosen, candidates.recall, probability, model.keep_threshold)
 
 
 @cache
@@ -243,13 +182,12 @@ def _block_model() -> BlockModel | None:
     try:
         return shipped_model()
     except ModelError as exc:
-        logger.warning("block classifier disabled: %s", exc)
+        logger.warning("block classifier disabled, keeping trafilatura's extraction: %s", exc)
         return None
 
 
-# Credit lines naming the agencies or writers behind a story: the model learned to drop them
-# (benchmark annotators leave them out), but they are part of the copy, and wire-copy detection
-# and readers both rely on them.
+# Credit lines naming the agencies or writers behind a story: annotators tend to leave them out,
+# but they are part of the copy, and wire-copy detection and readers both rely on them.
 _ATTRIBUTION = re.compile(
     r"\b(contributed (reporting )?to this (report|story|article)|with (information|reporting) "
     r"from|additional reporting by|(reporting|writing) by|compiled by)\b",
@@ -257,37 +195,18 @@ _ATTRIBUTION = re.compile(
 )
 
 
-def filter_blocks(
-    chosen: Sequence[Block], scored: Sequence[Block], probability: np.ndarray, threshold: float
+def kept_blocks(
+    blocks: Sequence[PageBlock | Block], probability: np.ndarray, threshold: float
 ) -> list[Block]:
-    """Blocks of ``chosen`` unless the same text among ``scored`` has a probability below
-    ``threshold`` (matched by :func:`~copydesk.extraction.features.text_key`).
+    """The blocks whose probability is at least ``threshold``, in page order, as `Block`s.
 
     Attribution lines ("The Associated Press contributed to this report.") are always kept.
     """
-    rejected = {
-        text_key(block.text)
-        for block, p in zip(scored, probability, strict=True)
-        if p < threshold and not _ATTRIBUTION.search(block.text)
-    }
-    return [block for block in chosen if text_key(block.text) not in rejected]
-
-
-def block_table(
-    html: str | bytes, url: str | None = None, options: ExtractOptions | None = None
-) -> tuple[list[Block], np.ndarray, list[Block]]:
-    """For training: the blocks the model scores, their features, and the chosen candidate.
-
-    Empty when trafilatura finds no text on the page.
-    """
-    options = options or ExtractOptions()
-    tree = _parse(html)
-    doc = _trafilatura(tree, url, options, with_metadata=True)
-    if doc is None or doc.body is None:
-        return [], block_features([], [], set(), None, None, {}), []
-    default = from_trafilatura(doc.body, options.include_tables)
-    candidates = _candidates(tree, html, url, options, default)
-    return candidates.recall, _features(candidates, _clean(doc.title), tree), candidates.choice()
+    return [
+        Block(b.kind, b.text)
+        for b, p in zip(blocks, probability, strict=True)
+        if p >= threshold or _ATTRIBUTION.search(b.text)
+    ]
 
 
 def _parse(html: str | bytes) -> HtmlElement | None:
@@ -298,33 +217,30 @@ def _parse(html: str | bytes) -> HtmlElement | None:
         raise NotAnArticle("unparsable", str(exc)) from exc
 
 
-def _trafilatura(
-    tree: HtmlElement | None,
-    url: str | None,
-    options: ExtractOptions,
-    with_metadata: bool,
-    include_links: bool = False,
-) -> Any:
-    """trafilatura's ``Document`` for ``tree`` (None when it finds no text); copies the tree."""
-    if tree is None:
-        return None
+def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool) -> Any:
+    """trafilatura's ``Document`` for ``tree`` with metadata (None, or no ``body``, when it
+    finds no text)."""
     try:
-        return trafilatura.bare_extraction(
+        doc = trafilatura.bare_extraction(
             tree,
             url=url,
-            with_metadata=with_metadata,
+            with_metadata=True,
             include_comments=False,
-            include_tables=options.include_tables,
-            include_links=include_links,
+            include_tables=include_tables,
             deduplicate=False,  # process-global cache: output would depend on page order
-            favor_precision=options.favor_precision,
-            favor_recall=options.favor_recall,
-            fast=options.fast,
-            prune_xpath=PRUNE_XPATH,
             output_format="python",
         )
     except (ValueError, etree.LxmlError) as exc:  # trafilatura raises on some broken trees
         raise NotAnArticle("unparsable", str(exc)) from exc
+    return doc
+
+
+def _metadata(tree: HtmlElement, url: str | None) -> Any:
+    """trafilatura's metadata of ``tree`` alone (None when it cannot read any)."""
+    try:
+        return extract_metadata(copy(tree), url)
+    except (ValueError, etree.LxmlError):
+        return None
 
 
 def _normalise(text: str) -> str:

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from copydesk.extract import EXTRACTOR_VERSION, Extraction, ExtractOptions, NotAnArticle, extract
-from copydesk.extraction.blocks import Block, from_html_fragment
-from copydesk.extraction.choose import choose, settled
+from copydesk.extraction.blocks import Block
 from copydesk.extraction.cleanup import clean_blocks, is_furniture
 from copydesk.extraction.gate import page_signals
 from copydesk.extraction.title import strip_site_name
@@ -156,38 +155,6 @@ def test_headline_repeated_in_body_is_dropped_only_near_the_top() -> None:
 )
 def test_strip_site_name(title: str, site: str | None, url: str | None, expected: str) -> None:
     assert strip_site_name(title, site, url) == expected
-
-
-def test_blocks_from_html_fragment() -> None:
-    blocks = from_html_fragment(
-        "<div>Lead text <b>bold</b><p>Para <i>one</i></p>tail<ul><li>a</li><li>b</li></ul>"
-        "<h2>Head</h2><div>x<br>y</div><script>var x;</script></div>"
-    )
-    assert blocks == [
-        Block("p", "Lead text bold"),
-        Block("p", "Para one"),
-        Block("p", "tail"),
-        Block("item", "a"),
-        Block("item", "b"),
-        Block("head", "Head"),
-        Block("p", "x y"),
-    ]
-
-
-def test_choose_prefers_the_candidate_the_others_agree_with() -> None:
-    body = [Block("p", "one two three four five six seven eight nine ten eleven twelve")]
-    noisy = [*body, Block("p", "buy now limited offer click here subscribe today and save more")]
-    assert choose([noisy, body, body]) == 1
-    assert choose([body, noisy, body]) == 0  # ties go to the first (preferred) candidate
-    assert choose([noisy, body]) == 0  # two candidates cannot outvote each other
-
-
-def test_settled_when_two_candidates_agree() -> None:
-    body = [Block("p", "one two three four five six seven eight nine ten eleven twelve")]
-    noisy = [*body, Block("p", "buy now limited offer click here subscribe today and save more")]
-    assert settled(body, [Block("p", body[0].text)])  # blocks may differ, the words agree
-    assert not settled(body, noisy)
-    assert not settled(body, [])
 
 
 def test_recirculation_boxes_are_pruned(article_html: str) -> None:

@@ -1,4 +1,4 @@
-"""Tests of the block classifier: features, the tree model, training, the site split."""
+"""Tests of the page-block classifier: segmentation, features, the tree model, training."""
 
 from __future__ import annotations
 
@@ -9,17 +9,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from lxml import html as lxml_html
 
 from copydesk.bench.split import site_of, site_split
-from copydesk.bench.train_blocks import block_labels, fit
+from copydesk.bench.train_blocks import fit, stream_labels
 from copydesk.cli import cli
-from copydesk.extract import ExtractOptions, block_table, extract, filter_blocks
+from copydesk.extract import ExtractOptions, extract, kept_blocks, page_table
 from copydesk.extraction.blocks import Block
-from copydesk.extraction.features import FEATURE_NAMES, block_features, dom_index
 from copydesk.extraction.model import BlockModel, ModelError, shipped_model
+from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES, page_block_features
+from copydesk.extraction.segment import recirculation_boxes, repair, segment
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 ARTICLE_URL = "https://gazette.example/news/flood-barrier"
+COLUMN = {name: i for i, name in enumerate(PAGE_FEATURE_NAMES)}
 
 
 @pytest.fixture(scope="module")
@@ -27,51 +30,94 @@ def article_html() -> str:
     return (FIXTURES / "news_article.html").read_text(encoding="utf-8")
 
 
-def test_shipped_model_matches_the_features() -> None:
-    model = shipped_model()
-    assert model.features == FEATURE_NAMES  # retrain after changing the features
-    assert 0.0 < model.keep_threshold < 1.0
-    assert model.info["trained_on"] in {"train", "all"}
+def blocks_of(html: str) -> list[tuple[str, str]]:
+    return [(b.kind, b.text) for b in segment(lxml_html.document_fromstring(html))]
 
 
-def test_fit_learns_a_rule_and_is_deterministic() -> None:
-    rng = np.random.default_rng(7)
-    rows = rng.random((2000, len(FEATURE_NAMES)))
-    labels = ((rows[:, 0] > 0.6) | (rows[:, 3] < 0.1)).astype(np.float64)
-    weights = np.ones(len(labels))
-    model = fit(rows, labels, weights, trees=40, depth=3)
-    again = fit(rows, labels, weights, trees=40, depth=3)
-    assert np.array_equal(model.leaf, again.leaf)
-    test = rng.random((500, len(FEATURE_NAMES)))
-    truth = (test[:, 0] > 0.6) | (test[:, 3] < 0.1)
-    assert ((model.probability(test) >= 0.5) == truth).mean() > 0.95
+def test_segment_cuts_at_block_boundaries() -> None:
+    html = (
+        "<html><head><title>T</title><style>p{}</style></head><body>"
+        "<div>Lead text <b>bold</b><p>Para <a href='/x'>one</a></p>tail"
+        "<ul><li>a</li><li>b</li></ul><h2>Head</h2><div>x<br>y</div>"
+        "<script>var x;</script><!-- a comment -->after<select><option>no</option></select>"
+        "<table><tr><td>cell</td></tr></table><button>Menu</button></div></body></html>"
+    )
+    assert blocks_of(html) == [
+        ("other", "Lead text bold"),
+        ("p", "Para one"),
+        ("other", "tail"),
+        ("item", "a"),
+        ("item", "b"),
+        ("head", "Head"),
+        ("other", "x y"),
+        ("other", "after"),
+        ("cell", "cell"),
+        ("other", "Menu"),
+    ]
+    linked = [b for b in segment(lxml_html.document_fromstring(html)) if b.text == "Para one"]
+    assert linked[0].link_chars == len("one")
 
 
-def test_model_round_trips_through_json(tmp_path: Path) -> None:
-    rng = np.random.default_rng(1)
-    rows = rng.random((300, len(FEATURE_NAMES)))
-    model = fit(rows, (rows[:, 2] > 0.5).astype(np.float64), np.ones(300), trees=5, depth=2)
-    path = tmp_path / "model.json"
-    model.save(path)
-    loaded = BlockModel.load(path)
-    assert np.allclose(loaded.probability(rows), model.probability(rows), atol=1e-5)
-    path.write_text(json.dumps({"format": "other"}), encoding="utf-8")
-    with pytest.raises(ModelError, match="format"):
-        BlockModel.load(path)
+def test_repair_unwraps_a_button_that_swallowed_the_page() -> None:
+    html = "<html><body><button class='menu'><div><main><p>The whole article.</p></main></div>"
+    tree = lxml_html.document_fromstring(html)
+    assert tree.find(".//button") is not None
+    assert repair(tree) == 1
+    assert tree.find(".//button") is None and tree.find(".//main") is not None
+    small = lxml_html.document_fromstring("<html><body><button>Menu</button></body></html>")
+    assert repair(small) == 0
 
 
-def test_block_labels_measure_overlap_with_the_truth() -> None:
-    truth = "The council voted on Tuesday to build a barrier along the river."
-    labels = block_labels(
+def test_recirculation_boxes_only_when_small() -> None:
+    body = "".join(
+        f"<p>Paragraph {i} of the story, with a few more words in it.</p>" for i in range(9)
+    )
+    box = "<div class='other-topics'><p>Another story you may like to read today</p></div>"
+    blocks = segment(lxml_html.document_fromstring(f"<html><body>{body}{box}</body></html>"))
+    assert recirculation_boxes(blocks) == {len(blocks) - 1}
+    whole = segment(
+        lxml_html.document_fromstring(f"<html><body><div class='recommended'>{body}</div></body>")
+    )
+    assert recirculation_boxes(whole) == set()
+
+
+def test_features_see_dom_context_and_trafilatura() -> None:
+    html = (
+        "<html><body><article><h1>Barrier approved</h1>"
+        "<p>The council voted on Tuesday to build a barrier.</p></article>"
+        "<div class='comments'><h3>Comments</h3>"
+        "<p>Great article, thanks for sharing it with us.</p></div></body></html>"
+    )
+    blocks = segment(lxml_html.document_fromstring(html))
+    kept = [Block("p", "The council voted on Tuesday to build a barrier.")]
+    rows = page_block_features(blocks, kept, "Barrier approved")
+    assert rows.shape == (4, len(PAGE_FEATURE_NAMES))
+
+    def col(name: str) -> list[float]:
+        return rows[:, COLUMN[name]].tolist()
+
+    assert col("in_tag_article") == [1.0, 1.0, 0.0, 0.0]
+    assert col("class_comment") == [0.0, 0.0, 1.0, 1.0]
+    assert col("in_default") == [0.0, 1.0, 0.0, 0.0]
+    assert col("is_title") == [1.0, 0.0, 0.0, 0.0]
+    assert col("after_title") == [0.0, 1.0, 1.0, 1.0]
+    assert col("section_comments") == [0.0, 0.0, 1.0, 1.0]
+    assert page_block_features([], kept, None).shape == (0, len(PAGE_FEATURE_NAMES))
+
+
+def test_stream_labels_read_short_blocks_in_context() -> None:
+    truth = "The council voted on Tuesday to build a barrier along the river. Appliances aside."
+    labels = stream_labels(
         [
-            "The council voted on Tuesday to build a barrier",
+            "The council voted on Tuesday",
+            "to build a barrier along the river.",
             "Sign up for our newsletter today please",
-            "The council",
+            "Appliances",  # the word is in the truth, but not between these neighbours
             "Photo",
         ],
         truth,
     )
-    assert labels.tolist() == [1.0, 0.0, 1.0, 0.0]
+    assert labels.tolist() == [1.0, 1.0, 0.0, 0.0, 0.0]
 
 
 def test_site_split_keeps_a_site_on_one_side() -> None:
@@ -81,91 +127,122 @@ def test_site_split_keeps_a_site_on_one_side() -> None:
     assert 0.15 < sides.count("heldout") / len(sides) < 0.25
 
 
-def test_features_see_dom_context() -> None:
-    html = (
-        "<html><body><article><p>The council voted on Tuesday to build a barrier.</p></article>"
-        "<div class='comments'><p>Great article, thanks for sharing it with us.</p></div>"
-        "</body></html>"
-    )
-    from lxml import html as lxml_html
-
-    tree = lxml_html.fromstring(html)
-    blocks = [
-        Block("p", "The council voted on Tuesday to build a barrier."),
-        Block("p", "Great article, thanks for sharing it with us."),
-    ]
-    rows = block_features(blocks, [0.0, 0.0], {"the"}, None, "Barrier", dom_index(tree))
-    column = {name: i for i, name in enumerate(FEATURE_NAMES)}
-    assert rows.shape == (2, len(FEATURE_NAMES))
-    assert rows[:, column["dom_found"]].tolist() == [1.0, 1.0]
-    assert rows[:, column["in_article"]].tolist() == [1.0, 0.0]
-    assert rows[:, column["class_comment"]].tolist() == [0.0, 1.0]
+def test_shipped_model_matches_the_features() -> None:
+    model = shipped_model()
+    assert model.features == PAGE_FEATURE_NAMES  # retrain after changing the features
+    assert 0.0 < model.keep_threshold < 1.0
+    assert model.info["trained_on"] in {"train", "all"}
+    assert len(model.roots) == model.info["rounds"]
 
 
-def test_filter_blocks_only_drops_rejected_texts() -> None:
-    chosen = [Block("p", "Kept paragraph."), Block("p", "Rejected one!"), Block("p", "Unscored")]
-    scored = [Block("p", "kept paragraph"), Block("p", "Rejected one")]
-    kept = filter_blocks(chosen, scored, np.array([0.9, 0.1]), 0.5)
-    assert [b.text for b in kept] == ["Kept paragraph.", "Unscored"]
+def synthetic(n: int = 3000) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    rows = rng.random((n, len(PAGE_FEATURE_NAMES)))
+    labels = ((rows[:, 0] > 0.6) | (rows[:, 3] < 0.1)).astype(np.float64)
+    return rows, labels
 
 
-def test_block_table_and_classifier_on_a_page(article_html: str) -> None:
-    blocks, rows, chosen = block_table(article_html, ARTICLE_URL)
-    assert rows.shape == (len(blocks), len(FEATURE_NAMES))
-    assert chosen
+def test_fit_learns_a_rule_is_deterministic_and_numpy_agrees_with_lightgbm() -> None:
+    lightgbm = pytest.importorskip("lightgbm")
+    rows, labels = synthetic()
+    model = fit(rows, labels, np.ones(len(labels)), rounds=40)
+    again = fit(rows, labels, np.ones(len(labels)), rounds=40)
+    assert model.to_dict() == again.to_dict()
+    test = np.random.default_rng(8).random((500, rows.shape[1]))
+    truth = (test[:, 0] > 0.6) | (test[:, 3] < 0.1)
+    assert ((model.probability(test) >= 0.5) == truth).mean() > 0.95
+    from copydesk.bench.train_blocks import PARAMS
+
+    booster = lightgbm.train(PARAMS, lightgbm.Dataset(rows, labels), 40)
+    assert np.allclose(model.probability(test), booster.predict(test), atol=1e-9)
+
+
+def test_model_round_trips_through_json_and_refuses_bad_files(tmp_path: Path) -> None:
+    pytest.importorskip("lightgbm")
+    rows, labels = synthetic(400)
+    model = fit(rows, labels, np.ones(len(labels)), rounds=5)
+    path = tmp_path / "model.json"
+    model.save(path)
+    loaded = BlockModel.load(path)
+    assert np.array_equal(loaded.probability(rows), model.probability(rows))
+    data = json.loads(path.read_text())
+    data["trees"][0]["feature"][0] = len(PAGE_FEATURE_NAMES) + 3
+    path.write_text(json.dumps(data))
+    with pytest.raises(ModelError, match="unknown feature"):
+        BlockModel.load(path)
+    path.write_text(json.dumps({"format": "copydesk-gbdt-1"}))
+    with pytest.raises(ModelError, match="retrain"):
+        BlockModel.load(path)
+
+
+def test_a_hand_made_tree_is_evaluated_as_written() -> None:
+    # feature 0 <= 0.5 ? (feature 1 <= 0.2 ? -1 : +1) : +2
+    tree = {
+        "feature": [0, 1, -1, -1, -1],
+        "threshold": [0.5, 0.2, 0.0, 0.0, 0.0],
+        "left": [1, 2, 2, 3, 4],
+        "right": [4, 3, 2, 3, 4],
+        "value": [0.0, 0.0, -1.0, 1.0, 2.0],
+    }
+    model = BlockModel.from_trees(("a", "b"), [tree, tree], keep_threshold=0.5)
+    rows = np.array([[0.1, 0.1], [0.1, 0.9], [0.9, 0.0], [0.5, 0.2]])
+    assert model.depth == 2
+    assert model.margin(rows).tolist() == [-2.0, 2.0, 4.0, -2.0]
+
+
+def test_kept_blocks_keeps_attribution_lines() -> None:
+    blocks = [Block("p", "The Associated Press contributed to this report."), Block("p", "Ad")]
+    assert kept_blocks(blocks, np.array([0.01, 0.01]), 0.5) == blocks[:1]
+
+
+def test_page_table_and_classifier_on_a_page(article_html: str) -> None:
+    table = page_table(article_html, ARTICLE_URL)
+    assert table.rows.shape == (len(table.blocks), len(PAGE_FEATURE_NAMES))
+    assert table.trafilatura and table.title == "River council approves new flood barrier"
     with_model = extract(article_html, url=ARTICLE_URL)
     without = extract(article_html, url=ARTICLE_URL, options=ExtractOptions(classify_blocks=False))
     assert with_model.paragraphs[0].startswith("The river council voted on Tuesday")
-    assert set(with_model.paragraphs) <= set(without.paragraphs)
+    assert with_model.paragraphs == without.paragraphs  # both clean on this simple page
 
 
-def test_train_blocks_command(tmp_path: Path, article_html: str) -> None:
-    data = tmp_path / "data"
-    (data / "html").mkdir(parents=True)
-    (data / "ground-truth").mkdir()
-    truth = extract(article_html, url=ARTICLE_URL).text
-    for i in range(6):
-        page_id = f"{i:04d}"
-        (data / "html" / f"{page_id}.html.gz").write_bytes(
-            gzip.compress(article_html.encode("utf-8"))
-        )
+def write_dataset(directory: Path, html: str, truth: str, urls: list[str]) -> None:
+    (directory / "html").mkdir(parents=True)
+    (directory / "ground-truth").mkdir()
+    for i, url in enumerate(urls):
+        (directory / "html" / f"{i:04d}.html.gz").write_bytes(gzip.compress(html.encode()))
         record = {
-            "url": f"https://site{i}.example/news/{i}",
+            "url": url,
             "ground_truth": {"main_content": truth},
             "_internal": {"page_type": {"primary": "article"}},
         }
-        (data / "ground-truth" / f"{page_id}.json").write_text(json.dumps(record))
-    out = tmp_path / "model.json"
-    result = CliRunner().invoke(
-        cli, ["bench", "train-blocks", str(data), "--out", str(out), "--use", "all"]
+        (directory / "ground-truth" / f"{i:04d}.json").write_text(json.dumps(record))
+
+
+def test_train_blocks_command(tmp_path: Path, article_html: str) -> None:
+    pytest.importorskip("lightgbm")
+    truth = extract(article_html, url=ARTICLE_URL).text
+    write_dataset(
+        tmp_path / "data", article_html, truth, [f"https://s{i}.example/a" for i in range(8)]
     )
+    out = tmp_path / "model.json"
+    args = ["bench", "train-blocks", str(tmp_path / "data"), "--out", str(out), "--use", "all"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["pages"] == 6
-    assert BlockModel.load(out).features == FEATURE_NAMES
-
-
-def test_filter_blocks_keeps_attribution_lines() -> None:
-    chosen = [Block("p", "The Associated Press contributed to this report.")]
-    assert filter_blocks(chosen, chosen, np.array([0.01]), 0.5) == chosen
+    assert report["pages"] == 8 and report["trained_on"] == "all"
+    model = BlockModel.load(out)
+    assert model.features == PAGE_FEATURE_NAMES
+    table = page_table(article_html, ARTICLE_URL)
+    kept = kept_blocks(table.blocks, model.probability(table.rows), model.keep_threshold)
+    assert "The river council voted on Tuesday" in kept[0].text
 
 
 def test_bench_reports_the_heldout_sites_apart(tmp_path: Path, article_html: str) -> None:
     from copydesk.bench.extract import run
 
-    data = tmp_path / "data"
-    (data / "html").mkdir(parents=True)
-    (data / "ground-truth").mkdir()
     urls = [f"https://site{i}.example/news/{i}" for i in range(12)]
-    for i, url in enumerate(urls):
-        (data / "html" / f"{i:04d}.html.gz").write_bytes(gzip.compress(article_html.encode()))
-        record = {
-            "url": url,
-            "ground_truth": {"main_content": "The river council voted on Tuesday evening."},
-            "_internal": {"page_type": {"primary": "article"}},
-        }
-        (data / "ground-truth" / f"{i:04d}.json").write_text(json.dumps(record))
-    scores = run(data)
+    write_dataset(tmp_path / "data", article_html, "The river council voted on Tuesday.", urls)
+    scores = run(tmp_path / "data")
     heldout = sum(site_split(url) == "heldout" for url in urls)
     assert scores["pages"] == 12
     assert heldout and scores["heldout"]["pages"] == heldout

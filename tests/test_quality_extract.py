@@ -8,21 +8,28 @@ from pathlib import Path
 
 import pytest
 
-from copydesk.bench.extract import run
+from copydesk.bench.extract import _ground_truth, run
+from copydesk.bench.split import site_split
 
 SHARED = Path(
     os.environ.get("COPYDESK_SHARED", Path(__file__).resolve().parents[1].parent / "shared")
 )
 WCXB_DEV = SHARED / "data" / "wcxb-dev"
 
-# Measured on this subset (270 pages, extractor version 4): token_f1 0.930, pages_without_leak
-# 0.925, gate precision 0.855, gate recall 0.980; pinned slightly below.
+# Measured on this subset (514 pages, 318 articles; extractor version 5, the page-block
+# classifier): token_f1 0.967, pages_without_leak 0.928, gate precision 0.745, gate recall
+# 1.000; on its 153 held-out-site articles: token_f1 0.952, pages_without_leak 0.889, gate
+# recall 1.000. Floors are pinned slightly below.
+# The shipped classifier was trained on the dev split's training sites, so the subset's figures
+# are partly fitted: the held-out sites' figures (scores["heldout"]) are the honest ones and
+# get floors of their own.
 FLOORS = {
-    "token_f1": 0.925,
-    "pages_without_leak": 0.915,
-    "article_gate_precision": 0.85,
-    "article_gate_recall": 0.975,
+    "token_f1": 0.962,
+    "pages_without_leak": 0.92,
+    "article_gate_precision": 0.74,
+    "article_gate_recall": 0.99,
 }
+HELDOUT_FLOORS = {"token_f1": 0.947, "pages_without_leak": 0.875, "article_gate_recall": 0.98}
 
 pytestmark = [
     pytest.mark.slow,
@@ -31,11 +38,13 @@ pytestmark = [
 
 
 def subset_ids() -> list[str]:
-    """Every 4th article and every 10th other page, by sorted id."""
+    """Every 4th article, every 10th other page (by sorted id) and every page of the sites
+    held out of block-classifier training."""
     index = json.loads((WCXB_DEV / "index.json").read_text(encoding="utf-8"))
     articles = sorted(i for i, v in index.items() if v["page_type"] == "article")
     others = sorted(i for i, v in index.items() if v["page_type"] != "article")
-    return sorted(articles[::4] + others[::10])
+    heldout = [i for i in index if site_split(_ground_truth(WCXB_DEV, i).get("url")) == "heldout"]
+    return sorted(set(articles[::4] + others[::10] + heldout))
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +55,12 @@ def scores() -> dict:
 @pytest.mark.parametrize("key", sorted(FLOORS))
 def test_floor(scores: dict, key: str) -> None:
     assert scores[key] >= FLOORS[key], f"{key} = {scores[key]:.4f} < floor {FLOORS[key]}"
+
+
+@pytest.mark.parametrize("key", sorted(HELDOUT_FLOORS))
+def test_heldout_floor(scores: dict, key: str) -> None:
+    value, floor = scores["heldout"][key], HELDOUT_FLOORS[key]
+    assert value >= floor, f"held-out {key} = {value:.4f} < floor {floor}"
 
 
 def test_subset_shape(scores: dict) -> None:

@@ -1,4 +1,10 @@
-"""Train the block classifier on a WCXB-layout directory, holding out whole sites."""
+"""Train the page-block classifier on a WCXB-layout directory, holding out whole sites.
+
+Every text block of every article page (`copydesk.extract.page_table`) is labelled by how much
+of it the ground truth contains, gradient-boosted trees (LightGBM, a training-only dependency)
+learn the labels, and the trees are exported node by node for numpy
+(`copydesk.extraction.model`).
+"""
 
 from __future__ import annotations
 
@@ -15,16 +21,18 @@ import numpy as np
 
 from copydesk.bench.extract import _ground_truth, _read_html, load_page_ids, token_scores
 from copydesk.bench.split import HELDOUT_PERCENT, site_of, site_split
-from copydesk.extract import NotAnArticle, block_table, filter_blocks
+from copydesk.extract import NotAnArticle, kept_blocks, page_table
 from copydesk.extraction.blocks import Block
-from copydesk.extraction.features import FEATURE_NAMES
+from copydesk.extraction.cleanup import clean_blocks
 from copydesk.extraction.model import BlockModel
+from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES
 
 __all__ = [
+    "PARAMS",
     "Dataset",
-    "block_labels",
     "collect",
     "fit",
+    "stream_labels",
     "train",
 ]
 
@@ -33,21 +41,46 @@ logger = logging.getLogger(__name__)
 _WORD = re.compile(r"\w+")
 _SHINGLE = 4
 
+#: LightGBM settings of the shipped model. Fixed threads and `deterministic` make a retraining
+#: on the same data give the same trees.
+PARAMS: dict[str, Any] = {
+    "objective": "binary",
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_data_in_leaf": 20,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "seed": 1,
+    "num_threads": 2,
+    "deterministic": True,
+    "force_row_wise": True,
+    "verbose": -1,
+}
+ROUNDS = 400
 
-def block_labels(blocks: Sequence[str], truth: str) -> np.ndarray:
-    """Share of each block's 4-word shingles found in ``truth`` (short blocks: whole match)."""
+
+def stream_labels(texts: Sequence[str], truth: str) -> np.ndarray:
+    """Share of each block's words covered by a 4-word shingle of the ground truth, read over
+    the page's whole word stream, so that a short block counts only when it stands in the
+    truth between the same neighbours ("Appliances" in a menu does not match the word in a
+    sentence)."""
     tokens = _WORD.findall(truth)
     shingles = {tuple(tokens[i : i + _SHINGLE]) for i in range(len(tokens) - _SHINGLE + 1)}
-    padded = f" {' '.join(tokens)} "
-    out = np.zeros(len(blocks))
-    for i, text in enumerate(blocks):
-        words = _WORD.findall(text)
-        if len(words) < _SHINGLE:
-            out[i] = float(bool(words) and f" {' '.join(words)} " in padded)
-            continue
-        grams = [tuple(words[j : j + _SHINGLE]) for j in range(len(words) - _SHINGLE + 1)]
-        out[i] = sum(g in shingles for g in grams) / len(grams)
-    return out
+    words: list[str] = []
+    owner: list[int] = []
+    for block, text in enumerate(texts):
+        found = _WORD.findall(text)
+        words.extend(found)
+        owner.extend([block] * len(found))
+    covered = np.zeros(len(words), dtype=bool)
+    for j in range(len(words) - _SHINGLE + 1):
+        if tuple(words[j : j + _SHINGLE]) in shingles:
+            covered[j : j + _SHINGLE] = True
+    hits = np.bincount(owner, covered, minlength=len(texts)) if words else np.zeros(len(texts))
+    counts = np.bincount(owner, minlength=len(texts)) if words else np.zeros(len(texts))
+    return np.where(counts > 0, hits / np.maximum(counts, 1), 0.0)
 
 
 @dataclass
@@ -61,29 +94,30 @@ class Dataset:
     page_ids: list[str]
     splits: list[str]  # per page: "train" or "heldout"
     sites: list[str]  # per page: host, for grouped folds
-    texts: list[list[str]]  # per page: texts of the scored blocks
-    chosen: list[list[str]]  # per page: texts of the chosen candidate's blocks
+    blocks: list[list[Block]]  # per page: its blocks' kinds and texts
+    boxed: np.ndarray  # (blocks,) bool: in a recirculation box (the extractor drops them)
+    titles: list[str | None]  # per page: the title the extractor read
     truths: list[str]  # per page: ground-truth main content
 
 
-def _page(
-    args: tuple[Path, str],
-) -> tuple[str, str, str, list[str], np.ndarray, str, list[str]] | None:
+_Page = tuple[str, str, str, list[Block], np.ndarray, str, "str | None", np.ndarray]
+
+
+def _page(args: tuple[Path, str]) -> _Page | None:
     directory, page_id = args
     truth = _ground_truth(directory, page_id)
     if truth.get("_internal", {}).get("page_type", {}).get("primary") != "article":
         return None
     url = truth.get("url") or None
-    try:
-        blocks, rows, chosen = block_table(
-            _read_html(directory / "html" / f"{page_id}.html.gz"), url
-        )
-    except NotAnArticle:
-        blocks, rows, chosen = [], np.zeros((0, len(FEATURE_NAMES))), []
-    host = site_of(url)
     main = truth.get("ground_truth", {}).get("main_content") or ""
-    texts = [b.text for b in blocks]
-    return page_id, site_split(url), host, texts, rows, main, [b.text for b in chosen]
+    try:
+        table = page_table(_read_html(directory / "html" / f"{page_id}.html.gz"), url)
+        blocks = [Block(b.kind, b.text) for b in table.blocks]
+        rows, title, boxed = table.rows, table.title, table.boxed
+    except NotAnArticle:
+        blocks, rows, title = [], np.zeros((0, len(PAGE_FEATURE_NAMES))), None
+        boxed = np.zeros(0, dtype=bool)
+    return page_id, site_split(url), site_of(url), blocks, rows, main, title, boxed
 
 
 def collect(directory: Path, jobs: int = 1, limit: int | None = None) -> Dataset:
@@ -92,119 +126,97 @@ def collect(directory: Path, jobs: int = 1, limit: int | None = None) -> Dataset
     tasks = [(Path(directory), page_id) for page_id in page_ids]
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
-            pages = list(pool.map(_page, tasks, chunksize=8))
+            pages = list(pool.map(_page, tasks, chunksize=4))
     else:
         pages = [_page(task) for task in tasks]
     kept = [p for p in pages if p is not None]
     rows = [p[4] for p in kept]
-    labels = [block_labels(p[3], p[5]) for p in kept]
+    labels = [stream_labels([b.text for b in p[3]], p[5]) for p in kept]
     return Dataset(
-        rows=np.vstack(rows) if rows else np.zeros((0, len(FEATURE_NAMES))),
+        rows=np.vstack(rows) if rows else np.zeros((0, len(PAGE_FEATURE_NAMES))),
         labels=np.concatenate(labels) if labels else np.zeros(0),
-        words=np.asarray([len(_WORD.findall(t)) for p in kept for t in p[3]], dtype=np.float64),
+        words=np.asarray(
+            [len(_WORD.findall(b.text)) for p in kept for b in p[3]], dtype=np.float64
+        ),
         page=np.repeat(np.arange(len(kept)), [len(p[3]) for p in kept]),
         page_ids=[p[0] for p in kept],
         splits=[p[1] for p in kept],
         sites=[p[2] for p in kept],
-        texts=[p[3] for p in kept],
+        blocks=[p[3] for p in kept],
+        boxed=np.concatenate([p[7] for p in kept]) if kept else np.zeros(0, dtype=bool),
         truths=[p[5] for p in kept],
-        chosen=[p[6] for p in kept],
+        titles=[p[6] for p in kept],
     )
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+def _lightgbm() -> Any:
+    try:
+        import lightgbm
+    except ImportError as exc:  # a training-only dependency
+        raise RuntimeError(
+            "training needs LightGBM: pip install 'lightgbm>=4.5' (in the project's dev extra)"
+        ) from exc
+    return lightgbm
+
+
+def _tree_nodes(structure: dict[str, Any]) -> dict[str, list[Any]]:
+    """One exported LightGBM tree as node lists, parents before children."""
+    nodes: dict[str, list[Any]] = {
+        k: [] for k in ("feature", "threshold", "left", "right", "value")
+    }
+
+    def visit(node: dict[str, Any]) -> int:
+        k = len(nodes["feature"])
+        for column in nodes.values():
+            column.append(0)
+        if "leaf_value" in node:
+            nodes["feature"][k], nodes["value"][k] = -1, float(node["leaf_value"])
+            nodes["threshold"][k] = 0.0
+            nodes["left"][k] = nodes["right"][k] = k
+            return k
+        if node.get("decision_type") != "<=":
+            raise ValueError(f"unsupported LightGBM split {node.get('decision_type')!r}")
+        nodes["feature"][k] = int(node["split_feature"])
+        nodes["threshold"][k] = float(node["threshold"])
+        nodes["left"][k] = visit(node["left_child"])
+        nodes["right"][k] = visit(node["right_child"])
+        return k
+
+    visit(structure)
+    return nodes
 
 
 def fit(
     rows: np.ndarray,
     labels: np.ndarray,
     weights: np.ndarray,
-    trees: int = 150,
-    depth: int = 4,
-    rate: float = 0.1,
-    bins: int = 64,
-    l2: float = 1.0,
-    min_hessian: float = 2.0,
+    rounds: int = ROUNDS,
+    params: dict[str, Any] | None = None,
 ) -> BlockModel:
-    """Gradient-boosted trees with logistic loss on quantile-binned features (deterministic)."""
-    n, n_features = rows.shape
-    cuts = np.linspace(0, 1, bins + 1)[1:-1]
-    edges = [np.unique(np.quantile(rows[:, f], cuts)) for f in range(n_features)]
-    codes = np.stack(
-        [np.searchsorted(edges[f], rows[:, f], side="right") for f in range(n_features)], axis=1
+    """Boosted trees predicting ``labels`` (0/1) from ``rows``, exported for numpy."""
+    lgb = _lightgbm()
+    booster = lgb.train(
+        {**PARAMS, **(params or {})}, lgb.Dataset(rows, labels, weight=weights), rounds
     )
-    valid = np.zeros((n_features, bins), dtype=bool)
-    for f, e in enumerate(edges):
-        valid[f, : len(e)] = True
-    offsets = np.arange(n_features) * bins
-    flat_codes = codes + offsets
-    mean = float(np.clip(np.average(labels, weights=weights), 1e-6, 1 - 1e-6))
-    base = float(np.log(mean / (1 - mean)))
-    margin = np.full(n, base)
-    internal = 2**depth - 1
-    features = np.zeros((trees, internal), dtype=np.int64)
-    thresholds = np.full((trees, internal), np.inf)
-    leaves = np.zeros((trees, 2**depth))
-    for t in range(trees):
-        p = _sigmoid(margin)
-        grad, hess = weights * (p - labels), weights * p * (1 - p)
-        node_of = np.zeros(n, dtype=np.int64)
-        for node in range(internal):
-            idx = np.flatnonzero(node_of == node)
-            if len(idx) < 2:
-                node_of[idx] = 2 * node + 1
-                continue
-            flat = flat_codes[idx].ravel()
-            g_hist = np.bincount(
-                flat, np.repeat(grad[idx], n_features), minlength=n_features * bins
-            ).reshape(n_features, bins)
-            h_hist = np.bincount(
-                flat, np.repeat(hess[idx], n_features), minlength=n_features * bins
-            ).reshape(n_features, bins)
-            g_left, h_left = np.cumsum(g_hist, axis=1), np.cumsum(h_hist, axis=1)
-            g_all, h_all = g_left[0, -1], h_left[0, -1]
-            g_right, h_right = g_all - g_left, h_all - h_left
-            gain = g_left**2 / (h_left + l2) + g_right**2 / (h_right + l2) - g_all**2 / (h_all + l2)
-            gain[~valid | (h_left < min_hessian) | (h_right < min_hessian)] = -np.inf
-            split = np.unravel_index(int(np.argmax(gain)), gain.shape)
-            f, b = int(split[0]), int(split[1])
-            if not gain[f, b] > 1e-9:
-                node_of[idx] = 2 * node + 1
-                continue
-            features[t, node], thresholds[t, node] = f, edges[f][b]
-            node_of[idx] = 2 * node + 1 + (codes[idx, f] > b)
-        leaf_of = node_of - internal
-        g_leaf = np.bincount(leaf_of, grad, minlength=2**depth)
-        h_leaf = np.bincount(leaf_of, hess, minlength=2**depth)
-        leaves[t] = -rate * g_leaf / (h_leaf + l2)
-        margin += leaves[t][leaf_of]
-    return BlockModel(
-        features=FEATURE_NAMES,
-        depth=depth,
-        base=base,
-        feature=features,
-        threshold=thresholds,
-        leaf=leaves,
-        keep_threshold=0.5,
-        info={},
-    )
+    dumped = booster.dump_model()
+    trees = [_tree_nodes(t["tree_structure"]) for t in dumped["tree_info"]]
+    return BlockModel.from_trees(PAGE_FEATURE_NAMES, trees, keep_threshold=0.5)
 
 
 def _weights(data: Dataset, mask: np.ndarray) -> np.ndarray:
     return 1.0 + np.log1p(data.words[mask])
 
 
-def _page_f1(
+def page_f1(
     data: Dataset, pages: Sequence[int], probability: np.ndarray, threshold: float
 ) -> float:
-    """Benchmark token F1 over ``pages`` when the extractor filters the chosen candidate."""
+    """Benchmark token F1 over ``pages`` of the text the extractor would keep."""
     pairs = []
+    probability = np.where(data.boxed, 0.0, probability)
     for page in pages:
-        scored = [Block("p", t) for t in data.texts[page]]
-        chosen = [Block("p", t) for t in data.chosen[page]]
-        kept = filter_blocks(chosen, scored, probability[data.page == page], threshold)
-        pairs.append((data.truths[page], "\n\n".join(b.text for b in (kept or chosen))))
+        kept = kept_blocks(data.blocks[page], probability[data.page == page], threshold)
+        text = "\n\n".join(b.text for b in clean_blocks(kept, data.titles[page]))
+        pairs.append((data.truths[page], text))
     return token_scores(pairs)["token_f1"]
 
 
@@ -212,37 +224,37 @@ def _folds(sites: Sequence[str], folds: int) -> list[int]:
     return [int(hashlib.sha256(f"fold:{s}".encode()).hexdigest()[:8], 16) % folds for s in sites]
 
 
-def train(data: Dataset, use: str = "train", folds: int = 4, **params: Any) -> BlockModel:
+def train(data: Dataset, use: str = "train", folds: int = 4, rounds: int = ROUNDS) -> BlockModel:
     """Fit on the pages of split ``use`` (or ``"all"``); the keep threshold is tuned out of fold.
 
     Out-of-fold probabilities (folds grouped by site) give the threshold that maximises the
-    token F1 of the kept blocks; the final model is then fitted on every page of ``use``.
+    token F1 of the kept text; the final model is then fitted on every page of ``use``.
     """
     pages = [i for i, s in enumerate(data.splits) if use == "all" or s == use]
     if not pages:
         raise ValueError(f"no article pages in split {use!r}")
     in_use = np.isin(data.page, pages)
     y = (data.labels >= 0.5).astype(np.float64)
-    page_fold = _folds(data.sites, folds)
-    block_fold = np.asarray(page_fold)[data.page]
+    block_fold = np.asarray(_folds(data.sites, folds))[data.page]
     oof = np.zeros(len(y))
     for k in range(folds):
         fit_mask, test_mask = in_use & (block_fold != k), in_use & (block_fold == k)
         if not fit_mask.any() or not test_mask.any():
             continue
-        model = fit(data.rows[fit_mask], y[fit_mask], _weights(data, fit_mask), **params)
+        model = fit(data.rows[fit_mask], y[fit_mask], _weights(data, fit_mask), rounds)
         oof[test_mask] = model.probability(data.rows[test_mask])
-    candidates = [round(0.05 * i, 2) for i in range(2, 15)]
-    scores = {c: _page_f1(data, pages, oof, c) for c in candidates}
+    candidates = [round(0.05 * i, 2) for i in range(4, 15)]
+    scores = {c: page_f1(data, pages, oof, c) for c in candidates}
     best = max(candidates, key=lambda c: (scores[c], -abs(c - 0.5)))
     logger.info("out-of-fold token F1 by threshold: %s", scores)
-    final = fit(data.rows[in_use], y[in_use], _weights(data, in_use), **params)
+    final = fit(data.rows[in_use], y[in_use], _weights(data, in_use), rounds)
     info = {
         "trained_on": use,
         "heldout_percent": HELDOUT_PERCENT,
         "pages": len(pages),
         "blocks": int(in_use.sum()),
         "out_of_fold_token_f1": round(scores[best], 4),
-        "params": params,
+        "rounds": rounds,
+        "params": {k: v for k, v in PARAMS.items() if k != "verbose"},
     }
     return replace(final, keep_threshold=best, info=info)

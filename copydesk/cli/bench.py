@@ -123,16 +123,17 @@ def bench_train_blocks(directory: Path, out: Path, use: str, jobs: int, limit: i
     """Train the block classifier on a WCXB-layout directory (deterministic).
 
     Article pages are split by a hash of their site (copydesk.bench.split: 20% of sites are held
-    out). Gradient-boosted trees learn, from each block of trafilatura's favor_recall output,
-    whether most of its 4-word shingles are in the ground truth; the keep threshold is tuned
-    out of fold (folds grouped by site). Prints what was trained as JSON.
+    out). Every text block of each page is labelled by how much of it the ground truth holds;
+    gradient-boosted trees (LightGBM, from the dev extra) learn the labels from the block's
+    features, and the keep threshold is tuned out of fold (folds grouped by site). Prints what
+    was trained as JSON.
     """
     from copydesk.bench import train_blocks
 
     data = train_blocks.collect(directory, jobs=jobs, limit=limit)
     try:
         model = train_blocks.train(data, use=use)
-    except ValueError as exc:
+    except (ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from exc
     model.save(out)
     echo_json({"out": str(out), "keep_threshold": model.keep_threshold, **model.info})

@@ -1,4 +1,8 @@
-"""A small gradient-boosted tree ensemble stored as JSON and evaluated with plain numpy."""
+"""A gradient-boosted tree ensemble stored as JSON and evaluated with plain numpy.
+
+The trees are trained by ``copydesk bench train-blocks`` (LightGBM, a training-only
+dependency) and exported node by node, so extraction needs nothing but numpy.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BlockModel", "ModelError", "shipped_model"]
+__all__ = ["FORMAT", "BlockModel", "ModelError", "shipped_model"]
 
-#: The model shipped with the package (trained by ``copydesk bench train-blocks``).
+#: The model shipped with the package.
 SHIPPED = "block_model.json"
+FORMAT = "copydesk-trees-1"
 
 
 class ModelError(Exception):
@@ -23,35 +28,40 @@ class ModelError(Exception):
 
 @dataclass(frozen=True)
 class BlockModel:
-    """Complete binary trees of equal depth; a block is kept when its probability >= threshold.
+    """Binary decision trees whose leaf values add up to a log-odds score.
 
-    Node ``k`` of a tree has children ``2k+1`` (``x < threshold``) and ``2k+2`` (``x >=
-    threshold``); a node that does not split has an infinite threshold, so every row goes left.
+    All trees' nodes live in flat arrays: an internal node sends a row to ``left`` when its
+    ``feature`` value is at most ``threshold``, else to ``right``; a leaf has ``feature`` -1
+    and points at itself. ``roots`` holds each tree's first node. A block is kept when its
+    probability is at least ``keep_threshold``.
     """
 
     features: tuple[str, ...]
-    depth: int
-    base: float
-    feature: np.ndarray  # (trees, 2**depth - 1) int
-    threshold: np.ndarray  # (trees, 2**depth - 1) float
-    leaf: np.ndarray  # (trees, 2**depth) float, already scaled by the learning rate
+    feature: np.ndarray  # (nodes,) int
+    threshold: np.ndarray  # (nodes,) float
+    left: np.ndarray  # (nodes,) int
+    right: np.ndarray  # (nodes,) int
+    value: np.ndarray  # (nodes,) float: the leaf's score, 0 for an internal node
+    roots: np.ndarray  # (trees,) int
+    depth: int  # longest path from a root to a leaf
     keep_threshold: float
     info: dict[str, Any]
 
     def margin(self, rows: np.ndarray) -> np.ndarray:
         """Raw scores (log-odds) of ``rows`` (one row per block)."""
-        n, trees = rows.shape[0], self.feature.shape[0]
-        if not n:
-            return np.zeros(0)
-        node = np.zeros((n, trees), dtype=np.int64)
-        tree_ids = np.arange(trees)
+        n = rows.shape[0]
+        if not n or not len(self.roots):
+            return np.zeros(n)
+        node = np.tile(self.roots, (n, 1))
         row_ids = np.arange(n)[:, None]
         for _ in range(self.depth):
-            f = self.feature[tree_ids, node]
-            right = rows[row_ids, f] >= self.threshold[tree_ids, node]
-            node = 2 * node + 1 + right
-        leaves = node - (2**self.depth - 1)
-        return self.base + self.leaf[tree_ids, leaves].sum(axis=1)
+            feature = self.feature[node]
+            leaf = feature < 0
+            x = rows[row_ids, np.where(leaf, 0, feature)]
+            step = np.where(x <= self.threshold[node], self.left[node], self.right[node])
+            node = np.where(leaf, node, step)
+        scores: np.ndarray = self.value[node].sum(axis=1)
+        return scores
 
     def probability(self, rows: np.ndarray) -> np.ndarray:
         """Probability that each block belongs to the article text."""
@@ -62,47 +72,89 @@ class BlockModel:
         return self.probability(rows) >= self.keep_threshold
 
     def to_dict(self) -> dict[str, Any]:
+        trees = []
+        ends = [*self.roots[1:].tolist(), len(self.feature)]
+        for start, end in zip(self.roots.tolist(), ends, strict=True):
+            trees.append(
+                {
+                    "feature": self.feature[start:end].tolist(),
+                    "threshold": [float(t) for t in self.threshold[start:end]],
+                    "left": (self.left[start:end] - start).tolist(),
+                    "right": (self.right[start:end] - start).tolist(),
+                    "value": [float(v) for v in self.value[start:end]],
+                }
+            )
         return {
-            "format": "copydesk-gbdt-1",
+            "format": FORMAT,
             "features": list(self.features),
-            "depth": self.depth,
-            "base": self.base,
             "keep_threshold": self.keep_threshold,
-            "feature": self.feature.tolist(),
-            "threshold": [
-                [None if np.isinf(t) else float(t) for t in row] for row in self.threshold
-            ],
-            "leaf": [[round(float(v), 6) for v in row] for row in self.leaf],
             "info": self.info,
+            "trees": trees,
         }
 
     @classmethod
+    def from_trees(
+        cls,
+        features: tuple[str, ...],
+        trees: list[dict[str, list[Any]]],
+        keep_threshold: float,
+        info: dict[str, Any] | None = None,
+    ) -> BlockModel:
+        """A model from per-tree node lists (children numbered within their tree)."""
+        columns: dict[str, list[Any]] = {k: [] for k in ("feature", "threshold", "left", "right")}
+        values: list[float] = []
+        roots: list[int] = []
+        for tree in trees:
+            offset = len(values)
+            roots.append(offset)
+            size = len(tree["feature"])
+            if not size or any(len(tree[k]) != size for k in (*columns, "value")):
+                raise ModelError("a tree's node lists differ in length")
+            columns["feature"] += [int(f) for f in tree["feature"]]
+            columns["threshold"] += [float(t) for t in tree["threshold"]]
+            columns["left"] += [int(c) + offset for c in tree["left"]]
+            columns["right"] += [int(c) + offset for c in tree["right"]]
+            values += [float(v) for v in tree["value"]]
+        feature = np.asarray(columns["feature"], dtype=np.int64)
+        left = np.asarray(columns["left"], dtype=np.int64)
+        right = np.asarray(columns["right"], dtype=np.int64)
+        nodes = np.arange(len(feature))
+        if len(feature) and (
+            feature.max() >= len(features)
+            or (left[feature >= 0] <= nodes[feature >= 0]).any()
+            or (right[feature >= 0] <= nodes[feature >= 0]).any()
+            or left.max() >= len(feature)
+            or right.max() >= len(feature)
+        ):
+            raise ModelError("a tree uses an unknown feature or points outside itself")
+        leaf = feature < 0
+        left[leaf], right[leaf] = nodes[leaf], nodes[leaf]
+        return cls(
+            features=tuple(features),
+            feature=feature,
+            threshold=np.asarray(columns["threshold"], dtype=np.float64),
+            left=left,
+            right=right,
+            value=np.where(leaf, np.asarray(values, dtype=np.float64), 0.0),
+            roots=np.asarray(roots, dtype=np.int64),
+            depth=_depth(left, right, leaf),
+            keep_threshold=float(keep_threshold),
+            info=dict(info or {}),
+        )
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BlockModel:
-        if data.get("format") != "copydesk-gbdt-1":
-            raise ModelError(f"unknown model format {data.get('format')!r}")
+        if data.get("format") != FORMAT:
+            raise ModelError(f"unknown model format {data.get('format')!r}; retrain the model")
         try:
-            depth = int(data["depth"])
-            feature = np.asarray(data["feature"], dtype=np.int64)
-            threshold = np.asarray(
-                [[np.inf if t is None else t for t in row] for row in data["threshold"]],
-                dtype=np.float64,
-            )
-            leaf = np.asarray(data["leaf"], dtype=np.float64)
-            model = cls(
-                features=tuple(data["features"]),
-                depth=depth,
-                base=float(data["base"]),
-                feature=feature.reshape(-1, 2**depth - 1),
-                threshold=threshold.reshape(-1, 2**depth - 1),
-                leaf=leaf.reshape(-1, 2**depth),
-                keep_threshold=float(data["keep_threshold"]),
-                info=dict(data.get("info") or {}),
+            return cls.from_trees(
+                tuple(data["features"]),
+                list(data["trees"]),
+                float(data["keep_threshold"]),
+                data.get("info"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"malformed model: {exc}") from exc
-        if model.feature.size and model.feature.max() >= len(model.features):
-            raise ModelError("a tree uses a feature the model does not list")
-        return model
 
     def save(self, path: Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), separators=(",", ":")), encoding="utf-8")
@@ -114,6 +166,15 @@ class BlockModel:
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot read {path}: {exc}") from exc
         return cls.from_dict(data)
+
+
+def _depth(left: np.ndarray, right: np.ndarray, leaf: np.ndarray) -> int:
+    """Longest root-to-leaf path (children come after their parents within a tree)."""
+    level = np.zeros(len(left), dtype=np.int64)
+    for node in range(len(left)):  # parents are numbered before their children
+        if not leaf[node]:
+            level[left[node]] = level[right[node]] = level[node] + 1
+    return int(level.max()) if len(level) else 0
 
 
 @cache

@@ -1,0 +1,451 @@
+"""Numeric features of every text block of a page, for the learned page-block classifier.
+
+A block is a run of text of the page (`copydesk.extraction.segment`). Besides what its own
+text looks like, a block is described by where it sits in the DOM (its element's and its
+ancestors' tags and class/id words, its section's heading, the region that holds most of
+trafilatura's output) and by how much of it trafilatura kept, so the classifier learns where
+to trust trafilatura and where not.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+from lxml import etree
+
+from copydesk.extraction.blocks import Block
+from copydesk.extraction.cleanup import RULES, is_furniture
+from copydesk.extraction.segment import PageBlock
+
+__all__ = ["PAGE_FEATURE_NAMES", "page_block_features"]
+
+_WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
+_CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ]")
+_PUNCT = re.compile(r"[.,;:!?]")
+_SENTENCE_END = re.compile(r"[.!?…\"'”’)»]$")
+_STOPWORDS = frozenset(
+    _WORD.findall(
+        """
+the a an and or but of to in on at for with by from as is are was were be been it its this
+that these those he she they we you i his her their our not have has had will would can
+could said says der die das und ist von zu den mit le la les et des est un une du en el
+los las y que por para il di che
+"""
+    )
+)
+_KINDS = ("p", "head", "item", "quote", "code", "caption", "cell", "other")
+_RULE_NAMES = tuple(name for name, _, _ in RULES)
+# Class/id fragments that hint at what a region is; one feature per group, for the block's own
+# element and for any of its ancestors.
+_CLASS_GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile("|".join(re.escape(f) for f in fragments)))
+    for name, fragments in (
+        ("comment", ("comment", "disqus", "reply", "respond")),
+        ("related", ("related", "recirc", "recommend", "more-", "read-", "teaser", "trending")),
+        ("share", ("share", "social", "sharing")),
+        ("newsletter", ("newsletter", "subscribe", "signup", "sign-up", "paywall", "register")),
+        ("bio", ("bio", "author", "byline", "contributor")),
+        ("caption", ("caption", "credit", "figure", "photo", "image", "media", "gallery")),
+        ("footer", ("footer", "foot", "bottom", "copyright")),
+        ("sidebar", ("sidebar", "aside", "widget", "rail")),
+        ("promo", ("promo", "advert", "sponsor", "banner", "-ad", "ad-", "ads")),
+        ("tags", ("tag", "categor", "topic", "keyword")),
+        ("nav", ("nav", "menu", "breadcrumb", "pagination", "header")),
+        ("meta", ("meta", "date", "time", "info", "dateline")),
+        ("content", ("content", "article", "body", "story", "post", "entry", "main", "text")),
+        ("hidden", ("hidden", "sr-only", "visually-hidden", "screen-reader", "modal", "popup")),
+    )
+)
+_ANCESTOR_TAGS = (
+    "article",
+    "main",
+    "aside",
+    "footer",
+    "header",
+    "nav",
+    "figure",
+    "form",
+    "table",
+    "li",
+    "blockquote",
+    "p",
+    "button",
+)
+_TAG_BIT = {tag: 1 << k for k, tag in enumerate(_ANCESTOR_TAGS)}
+# What the nearest heading before a block says its section is.
+_SECTION_GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.I))
+    for name, pattern in (
+        ("comments", r"\b(comments?|repl(y|ies)|responses?|discussion|thoughts on|conversation)\b"),
+        (
+            "related",
+            r"\b(related|recommended|you (may|might) also|more (from|stories|articles|on)|"
+            r"read (next|more)|popular|trending|latest|recent posts?|further reading)\b",
+        ),
+        ("author", r"\b(about (the )?author|about me|author|written by|bio)\b"),
+        ("newsletter", r"\b(newsletter|subscribe|sign up|stay (in touch|updated)|join)\b"),
+        ("share", r"\b(share|follow us|social)\b"),
+        ("tags", r"\b(tags?|topics?|categories|filed under)\b"),
+        ("footer", r"\b(contact|legal|privacy|terms|copyright|company|resources|quick links)\b"),
+    )
+)
+_COMMENT_LIKE = re.compile(
+    r"\b(says|said|wrote|replied)\s*:|\b(reply|log in to reply|report)\s*$|"
+    r"\b\d+\s+(minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b|"
+    r"\b(at|@)\s+\d{1,2}:\d{2}\s*(am|pm)?\b",
+    re.I,
+)
+_SHINGLE = 3
+_LEVELS = (1, 2, 3)
+_UP_STATS = ("log_words", "link_share", "page_share", "default_share", "log_blocks")
+
+PAGE_FEATURE_NAMES: tuple[str, ...] = (
+    "log_words",
+    "log_chars",
+    "link_share",
+    "punct_per_word",
+    "sentence_end",
+    "starts_upper",
+    "digit_share",
+    "capitalised_share",
+    "stopword_share",
+    "position",
+    "words_before_share",
+    "word_share",
+    *(f"kind_{k}" for k in _KINDS),
+    "title_jaccard",
+    "is_title",
+    *(f"rule_{r}" for r in _RULE_NAMES),
+    "in_default",
+    "prev_in_default",
+    "next_in_default",
+    "gap_to_default",
+    "prev_log_words",
+    "next_log_words",
+    "prev_link_share",
+    "next_link_share",
+    "depth",
+    *(f"own_class_{g}" for g, _ in _CLASS_GROUPS),
+    *(f"class_{g}" for g, _ in _CLASS_GROUPS),
+    *(f"in_tag_{t}" for t in _ANCESTOR_TAGS),
+    "attr_hidden",
+    "in_default_region",
+    "container_log_words",
+    "container_link_share",
+    "container_default_share",
+    "container_blocks",
+    *(f"up{level}_{stat}" for level in _LEVELS for stat in _UP_STATS),
+    "repeat_log",
+    "after_title",
+    "blocks_from_title",
+    "words_from_title_share",
+    *(f"section_{g}" for g, _ in _SECTION_GROUPS),
+    "section_heading_in_default",
+    "comment_like",
+    "prev_comment_like",
+    "next_comment_like",
+    "page_log_blocks",
+    "page_log_words",
+    "page_default_share",
+)
+
+
+class _Kept:
+    """trafilatura's output as a shingle set and a padded word string, for membership."""
+
+    def __init__(self, blocks: Sequence[Block]) -> None:
+        words = _WORD.findall(" ".join(b.text for b in blocks).lower())
+        self.shingles = {tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)}
+        self.padded = f" {' '.join(words)} "
+
+    def share(self, words: list[str]) -> float:
+        """Share of a block's shingles (a short block: its whole text) found in the output."""
+        if not words:
+            return 0.0
+        if len(words) < _SHINGLE:
+            return float(f" {' '.join(words)} " in self.padded)
+        grams = [tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)]
+        return sum(g in self.shingles for g in grams) / len(grams)
+
+
+def _tag(node: etree._Element) -> str:
+    tag = node.tag
+    return tag.lower().rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+@lru_cache(maxsize=8192)
+def _names_mask(names: str) -> int:
+    """Class-group bits of a class or id attribute (memoised: templates repeat them)."""
+    names = names.lower()
+    return sum(1 << k for k, (_, rx) in enumerate(_CLASS_GROUPS) if rx.search(names))
+
+
+def _class_mask(node: etree._Element) -> int:
+    mask = 0
+    for attribute in ("class", "id"):
+        value = node.get(attribute)
+        if value and len(value) > 2:
+            mask |= _names_mask(value)
+    return mask
+
+
+def _is_hidden(node: etree._Element) -> bool:
+    if node.get("hidden") is not None or node.get("aria-hidden") == "true":
+        return True
+    style = node.get("style")
+    if not style:
+        return False
+    style = style.replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
+
+
+class _Tree:
+    """The elements above the page's blocks, numbered, with what each says about itself and
+    inherits from its ancestors (memoised: blocks share most of their ancestors)."""
+
+    def __init__(self) -> None:
+        self.index: dict[etree._Element, int] = {}
+        self.parent: list[int] = []
+        self.depth: list[int] = []
+        self.own: list[int] = []  # class-group bits of the element
+        self.any: list[int] = []  # class-group bits of the element or an ancestor
+        self.tags: list[int] = []  # _ANCESTOR_TAGS bits of the element or an ancestor
+        self.hidden: list[bool] = []
+
+    def add(self, node: etree._Element) -> int:
+        """The number of ``node``, numbering it and its unnumbered ancestors."""
+        chain: list[etree._Element] = []
+        current: etree._Element | None = node
+        while current is not None and current not in self.index:
+            chain.append(current)
+            current = current.getparent()
+        up = self.index[current] if current is not None else -1
+        for element in reversed(chain):
+            k = len(self.parent)
+            own = _class_mask(element)
+            tag = _TAG_BIT.get(_tag(element), 0)
+            hidden = _is_hidden(element)
+            if up < 0:
+                self.depth.append(1)
+                self.any.append(own)
+                self.tags.append(tag)
+                self.hidden.append(hidden)
+            else:
+                self.depth.append(self.depth[up] + 1)
+                self.any.append(self.any[up] | own)
+                self.tags.append(self.tags[up] | tag)
+                self.hidden.append(self.hidden[up] or hidden)
+            self.parent.append(up)
+            self.own.append(own)
+            self.index[element] = k
+            up = k
+        return self.index[node]
+
+    def chain(self, k: int) -> list[int]:
+        out = []
+        while k >= 0:
+            out.append(k)
+            k = self.parent[k]
+        return out
+
+
+def _bits(values: Sequence[int], width: int) -> np.ndarray:
+    """(n, width) 0/1 columns of integer bit masks."""
+    masks = np.asarray(values, dtype=np.int64)[:, None]
+    return ((masks >> np.arange(width)) & 1).astype(np.float64)
+
+
+def _shifted(values: np.ndarray, by: int) -> np.ndarray:
+    """values[i - by] (0 where out of range): by=1 the previous block's, by=-1 the next's."""
+    out = np.zeros_like(values)
+    if by > 0:
+        out[by:] = values[:-by]
+    else:
+        out[:by] = values[-by:]
+    return out
+
+
+def _text_row(text: str, words: list[str], title_words: set[str], title_key: str) -> list[float]:
+    """Features of a block's own text: counts, shape, title likeness, furniture rule."""
+    n_words = max(len(words), 1)
+    rule = is_furniture(text)
+    word_set = set(words)
+    return [
+        math.log1p(len(words)),
+        math.log1p(len(text)),
+        len(_PUNCT.findall(text)) / n_words,
+        float(bool(_SENTENCE_END.search(text))),
+        float(text[:1].isupper()),
+        len(_DIGIT.findall(text)) / max(len(text), 1),
+        len(_CAPITALISED.findall(text)) / n_words,
+        sum(map(_STOPWORDS.__contains__, words)) / n_words,
+        len(word_set & title_words) / len(word_set | title_words) if title_words else 0.0,
+        float(bool(title_key) and " ".join(words) == title_key),
+        *(float(rule == r) for r in _RULE_NAMES),
+        float(bool(_COMMENT_LIKE.search(text))),
+    ]
+
+
+def page_block_features(
+    blocks: Sequence[PageBlock], kept_by_trafilatura: Sequence[Block], title: str | None
+) -> np.ndarray:
+    """One row of :data:`PAGE_FEATURE_NAMES` per block of the page; ``kept_by_trafilatura``
+    is trafilatura's extraction of the same page."""
+    n = len(blocks)
+    if not n:
+        return np.zeros((0, len(PAGE_FEATURE_NAMES)))
+    words = [_WORD.findall(b.text.lower()) for b in blocks]
+    counts = np.array([len(w) for w in words], dtype=np.float64)
+    total = max(float(counts.sum()), 1.0)
+    kept = _Kept(kept_by_trafilatura)
+    in_default = np.array([kept.share(w) for w in words])
+    title_words = set(_WORD.findall(title.lower())) if title else set()
+    title_key = " ".join(_WORD.findall(title.lower())) if title else ""
+    text = np.array(
+        [_text_row(b.text, w, title_words, title_key) for b, w in zip(blocks, words, strict=True)]
+    )
+    log_words, log_chars = text[:, 0], text[:, 1]
+    comment_like = text[:, -1]
+    chars = np.array([len(b.text) for b in blocks], dtype=np.float64)
+    links = np.array([b.link_chars for b in blocks], dtype=np.float64)
+    link_share = np.minimum(1.0, links / np.maximum(chars, 1.0))
+
+    # The DOM above the blocks: every element numbered, sums of its blocks per element.
+    tree = _Tree()
+    owner = [tree.add(b.element) for b in blocks]
+    chains = [tree.chain(k) for k in owner]
+    pair_block = np.repeat(np.arange(n), [len(c) for c in chains])
+    pair_element = np.fromiter((e for c in chains for e in c), np.int64, len(pair_block))
+    m = len(tree.parent)
+
+    def per_element(values: np.ndarray) -> np.ndarray:
+        return np.bincount(pair_element, values[pair_block], minlength=m)
+
+    el_words = per_element(counts)
+    el_links, el_chars = per_element(links), per_element(chars)
+    el_default = per_element(in_default * counts)
+    el_blocks = per_element(np.ones(n))
+    depth = np.array(tree.depth, dtype=np.float64)
+    # The region of trafilatura's output: the deepest element holding 80% of what it kept.
+    holds = el_default >= 0.8 * el_default.max() if el_default.max() > 0 else np.zeros(m, bool)
+    region = int(np.argmax(np.where(holds, depth, -1))) if holds.any() else -1
+    in_region = np.zeros(n)
+    if region >= 0:
+        in_region[pair_block[pair_element == region]] = 1.0
+
+    parents = np.array([tree.parent[k] if tree.parent[k] >= 0 else k for k in owner])
+    # Siblings: blocks whose elements share a parent.
+    _, group = np.unique(parents, return_inverse=True)
+    g_words = np.bincount(group, counts)
+    container = np.column_stack(
+        [
+            np.log1p(g_words)[group],
+            (np.bincount(group, links) / np.maximum(np.bincount(group, chars), 1.0))[group],
+            (np.bincount(group, in_default * counts) / np.maximum(g_words, 1.0))[group],
+            np.log1p(np.bincount(group))[group],
+        ]
+    )
+    up_columns = []
+    for level in _LEVELS:
+        at = np.array([c[min(level, len(c) - 1)] for c in chains])
+        up_columns += [
+            np.log1p(el_words[at]),
+            np.minimum(1.0, el_links[at] / np.maximum(el_chars[at], 1.0)),
+            el_words[at] / total,
+            el_default[at] / np.maximum(el_words[at], 1.0),
+            np.log1p(el_blocks[at]),
+        ]
+
+    keys = [" ".join(w) for w in words]
+    seen: dict[str, int] = {}
+    for key in keys:
+        seen[key] = seen.get(key, 0) + 1
+    repeat = np.log1p(np.array([seen[k] - 1 for k in keys], dtype=np.float64))
+
+    # The headline's block: the heading (else block) most like the title.
+    title_at = -1
+    if title_words:
+        best = 0.6
+        for i, w in enumerate(words):
+            if w and len(w) <= 3 * len(title_words):
+                jac = len(set(w) & title_words) / len(set(w) | title_words)
+                if jac > best or (jac == best and blocks[i].kind == "head"):
+                    best, title_at = jac, i
+    index = np.arange(n, dtype=np.float64)
+    before = np.concatenate([[0.0], np.cumsum(counts)[:-1]])
+    if title_at >= 0:
+        from_title = np.column_stack(
+            [
+                (index > title_at).astype(np.float64),
+                np.clip(index - title_at, -20, 20) / 20,
+                (before - before[title_at]) / total,
+            ]
+        )
+    else:
+        from_title = np.column_stack([np.full(n, 0.5), np.zeros(n), np.zeros(n)])
+
+    # The section a block is in: what the last short heading before it says.
+    section = np.zeros((n, len(_SECTION_GROUPS) + 1))
+    current = np.zeros(len(_SECTION_GROUPS) + 1)
+    for i, b in enumerate(blocks):
+        if b.kind == "head" and counts[i] <= 12:
+            current = np.array(
+                [float(bool(rx.search(b.text))) for _, rx in _SECTION_GROUPS] + [in_default[i]]
+            )
+        section[i] = current
+
+    # Distance to the nearest block trafilatura kept.
+    kept_at = np.flatnonzero(in_default >= 0.5)
+    if len(kept_at):
+        pos = np.clip(np.searchsorted(kept_at, index), 1, len(kept_at)) - 1
+        gap = np.minimum(
+            np.abs(index - kept_at[pos]),
+            np.abs(index - kept_at[np.minimum(pos + 1, len(kept_at) - 1)]),
+        )
+    else:
+        gap = np.full(n, 20.0)
+
+    kinds = np.array([[float(b.kind == k) for k in _KINDS] for b in blocks])
+    page = [math.log1p(n), math.log1p(total), float((in_default * counts).sum()) / total]
+    columns = [
+        log_words[:, None],
+        log_chars[:, None],
+        link_share[:, None],
+        text[:, 2:8],
+        (index / max(n - 1, 1))[:, None],
+        (before / total)[:, None],
+        (counts / total)[:, None],
+        kinds,
+        text[:, 8 : 10 + len(_RULE_NAMES)],
+        np.column_stack([in_default, _shifted(in_default, 1), _shifted(in_default, -1)]),
+        (np.minimum(gap, 20) / 20)[:, None],
+        np.column_stack(
+            [
+                _shifted(log_words, 1),
+                _shifted(log_words, -1),
+                _shifted(link_share, 1),
+                _shifted(link_share, -1),
+            ]
+        ),
+        (depth[owner] / 30)[:, None],
+        _bits([tree.own[k] for k in owner], len(_CLASS_GROUPS)),
+        _bits([tree.any[k] for k in owner], len(_CLASS_GROUPS)),
+        _bits([tree.tags[k] for k in owner], len(_ANCESTOR_TAGS)),
+        np.array([float(tree.hidden[k]) for k in owner])[:, None],
+        in_region[:, None],
+        container,
+        np.column_stack(up_columns),
+        repeat[:, None],
+        from_title,
+        section,
+        np.column_stack([comment_like, _shifted(comment_like, 1), _shifted(comment_like, -1)]),
+        np.tile(page, (n, 1)),
+    ]
+    rows = np.hstack(columns)
+    assert rows.shape[1] == len(PAGE_FEATURE_NAMES), rows.shape
+    return rows

@@ -1,0 +1,256 @@
+"""Cut a whole HTML page into text blocks, each with the element it came from."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+__all__ = ["RECIRCULATION", "PageBlock", "recirculation_boxes", "repair", "segment"]
+
+_SPACES = re.compile(r"\s+")
+
+#: Elements whose text is never page text. (Not ``button``: an unclosed one swallows the rest of
+#: the page in libxml2's recovery, see `repair`.)
+SKIPPED = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "iframe",
+        "object",
+        "embed",
+        "canvas",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "select",
+        "option",
+        "textarea",
+        "input",
+        "datalist",
+        "dialog",
+    }
+)
+#: Elements that end the text run before them and start a new one (HTML's block-level boxes).
+BLOCK_LEVEL = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
+_KIND = {
+    "p": "p",
+    "h1": "head",
+    "h2": "head",
+    "h3": "head",
+    "h4": "head",
+    "h5": "head",
+    "h6": "head",
+    "li": "item",
+    "dd": "item",
+    "dt": "item",
+    "blockquote": "quote",
+    "pre": "code",
+    "figcaption": "caption",
+    "caption": "caption",
+    "td": "cell",
+    "th": "cell",
+}
+
+
+@dataclass(frozen=True)
+class PageBlock:
+    """One run of text between block-level boundaries of the page.
+
+    ``element`` is the innermost block-level element holding the run (its owner); ``kind``
+    says what that element is (``p``, ``head``, ``item``, ``quote``, ``code``, ``caption``,
+    ``cell``, else ``other``); ``link_chars`` counts the characters inside links.
+    """
+
+    text: str
+    kind: str
+    element: etree._Element
+    link_chars: int
+
+
+class _Run:
+    """Text collected for the current owner until the next block boundary."""
+
+    __slots__ = ("link_chars", "owner", "parts")
+
+    def __init__(self, owner: etree._Element) -> None:
+        self.owner = owner
+        self.parts: list[str] = []
+        self.link_chars = 0
+
+
+def _tag(node: etree._Element) -> str | None:
+    tag = node.tag
+    if not isinstance(tag, str):  # comment, processing instruction, entity
+        return None
+    return tag.lower().rpartition("}")[2]
+
+
+def segment(root: etree._Element) -> list[PageBlock]:
+    """Text blocks of the page under ``root``, in document order.
+
+    Text of `SKIPPED` elements is left out; `BLOCK_LEVEL` elements close the running block and
+    open their own; ``<br>`` is a space. Whitespace is collapsed; empty runs are dropped.
+    """
+    out: list[PageBlock] = []
+
+    def flush(run: _Run) -> None:
+        text = _SPACES.sub(" ", "".join(run.parts)).strip()
+        if text:
+            kind = _KIND.get(_tag(run.owner) or "", "other")
+            out.append(PageBlock(text, kind, run.owner, min(run.link_chars, len(text))))
+        run.parts.clear()
+        run.link_chars = 0
+
+    # Iterative walk: (node, entering) events; a stack of runs, one per open block element.
+    runs = [_Run(root)]
+    links = 0  # open <a> elements
+    stack: list[tuple[etree._Element, bool]] = [(root, True)]
+    while stack:
+        node, entering = stack.pop()
+        tag = _tag(node)
+        if entering:
+            if tag is None or tag in SKIPPED:
+                if node is not root and node.tail:
+                    _add(runs[-1], node.tail, links)
+                continue
+            if tag in BLOCK_LEVEL and node is not root:
+                flush(runs[-1])
+                runs.append(_Run(node))
+            elif tag == "br":
+                runs[-1].parts.append(" ")
+            elif tag == "a":
+                links += 1
+            if node.text:
+                _add(runs[-1], node.text, links)
+            stack.append((node, False))
+            stack.extend((child, True) for child in reversed(node))
+        else:
+            if tag in BLOCK_LEVEL and node is not root:
+                flush(runs.pop())
+            elif tag == "a":
+                links -= 1
+            if node is not root and node.tail:
+                _add(runs[-1], node.tail, links)
+    flush(runs[0])
+    return out
+
+
+def _add(run: _Run, text: str, links: int) -> None:
+    run.parts.append(text)
+    if links:
+        run.link_chars += len(text.strip())
+
+
+def repair(root: etree._Element) -> int:
+    """Turn ``<button>`` elements that hold block-level elements into ``<div>``; how many.
+
+    An unclosed ``<button>`` makes libxml2's parser nest the rest of the page inside it, and
+    extractors that drop buttons (trafilatura does) then lose the whole article.
+    """
+    fixed = 0
+    for button in list(root.iter("button")):
+        if any(_tag(child) in BLOCK_LEVEL for child in button.iterdescendants()):
+            button.tag = "div"
+            fixed += 1
+    return fixed
+
+
+#: Class/id fragments of recirculation boxes set inside article bodies ("Other topics of
+#: interest", "Read also") that extractors and classifiers tend to keep with the story.
+RECIRCULATION = (
+    "other-topics",
+    "topics-of-interest",
+    "read-also",
+    "also-read",
+    "readalso",
+    "recirc",
+    "more-on-this",
+    "you-may-like",
+    "you-might-like",
+    "recommended",
+    "read-next",
+    "up-next",
+)
+_RECIRCULATION_TAGS = frozenset({"div", "section", "aside", "ul", "ol"})
+
+
+def recirculation_boxes(blocks: list[PageBlock], max_share: float = 0.15) -> set[int]:
+    """Indexes of the blocks inside a recirculation box (see `RECIRCULATION`).
+
+    A box counts only while it holds at most ``max_share`` of the page's words: a site that
+    names its whole content column "recommended" must not lose its article.
+    """
+    words = [len(b.text.split()) for b in blocks]
+    total = sum(words) or 1
+    boxes: dict[etree._Element, list[int]] = {}
+    verdict: dict[etree._Element, bool] = {}
+    for i, block in enumerate(blocks):
+        node: etree._Element | None = block.element
+        while node is not None:
+            is_box = verdict.get(node)
+            if is_box is None:
+                names = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+                is_box = _tag(node) in _RECIRCULATION_TAGS and any(
+                    t in names for t in RECIRCULATION
+                )
+                verdict[node] = is_box
+            if is_box:
+                boxes.setdefault(node, []).append(i)
+            node = node.getparent()
+    found: set[int] = set()
+    for members in boxes.values():
+        if sum(words[i] for i in members) <= max_share * total:
+            found.update(members)
+    return found
