@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -47,21 +47,16 @@ class BlockModel:
     keep_threshold: float
     info: dict[str, Any]
 
+    @cached_property
+    def _kernel(self) -> _Kernel:
+        return _Kernel.of(self)
+
     def margin(self, rows: np.ndarray) -> np.ndarray:
         """Raw scores (log-odds) of ``rows`` (one row per block)."""
         n = rows.shape[0]
         if not n or not len(self.roots):
             return np.zeros(n)
-        node = np.tile(self.roots, (n, 1))
-        row_ids = np.arange(n)[:, None]
-        for _ in range(self.depth):
-            feature = self.feature[node]
-            leaf = feature < 0
-            x = rows[row_ids, np.where(leaf, 0, feature)]
-            step = np.where(x <= self.threshold[node], self.left[node], self.right[node])
-            node = np.where(leaf, node, step)
-        scores: np.ndarray = self.value[node].sum(axis=1)
-        return scores
+        return self._kernel.margin(np.ascontiguousarray(rows, dtype=np.float64))
 
     def probability(self, rows: np.ndarray) -> np.ndarray:
         """Probability that each block belongs to the article text."""
@@ -166,6 +161,64 @@ class BlockModel:
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot read {path}: {exc}") from exc
         return cls.from_dict(data)
+
+
+@dataclass(frozen=True)
+class _Kernel:
+    """The trees renumbered so that a node's right child directly follows its left one: a step
+    down is ``first[node] + (x > threshold[node])``. Leaves loop on themselves (threshold +inf).
+    """
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    first: np.ndarray
+    internal: np.ndarray
+    value: np.ndarray
+    roots: np.ndarray
+
+    @classmethod
+    def of(cls, model: BlockModel) -> _Kernel:
+        internal = model.feature >= 0
+        new = np.full(len(model.feature), -1, dtype=np.int64)
+        order: list[int] = []
+        for root in model.roots.tolist():
+            new[root] = len(order)
+            order.append(root)
+            queue = [root]
+            while queue:
+                node = queue.pop()
+                if internal[node]:
+                    for child in (int(model.left[node]), int(model.right[node])):
+                        new[child] = len(order)
+                        order.append(child)
+                        queue.append(child)
+        at = np.asarray(order, dtype=np.int64)
+        inner = internal[at]
+        return cls(
+            feature=np.where(inner, model.feature[at], 0),
+            threshold=np.where(inner, model.threshold[at], np.inf),
+            first=np.where(inner, new[model.left[at]], np.arange(len(at))),
+            internal=inner,
+            value=model.value[at],
+            roots=new[model.roots],
+        )
+
+    def margin(self, rows: np.ndarray) -> np.ndarray:
+        """Every (row, tree) pair walks down its tree; pairs at a leaf drop out of the next
+        step, so the work is the total path length, not pairs x the deepest tree."""
+        n, width = rows.shape
+        trees = len(self.roots)
+        node = np.tile(self.roots, n)
+        base = np.repeat(np.arange(n, dtype=np.int64) * width, trees)
+        flat = rows.ravel()
+        active = np.flatnonzero(self.internal[node])
+        while active.size:
+            at = node[active]
+            step = self.first[at] + (flat[base[active] + self.feature[at]] > self.threshold[at])
+            node[active] = step
+            active = active[self.internal[step]]
+        scores: np.ndarray = self.value[node].reshape(n, trees).sum(axis=1)
+        return scores
 
 
 def _depth(left: np.ndarray, right: np.ndarray, leaf: np.ndarray) -> int:
