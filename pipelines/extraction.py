@@ -87,7 +87,7 @@ class ExtractionPipeline:
             result = await self._submit(PageTask(item.url, item.body, item.encoding))
         finally:
             self._in_flight -= 1
-        self.stats.inc_value("copydesk/extract/cpu_ms", int(result.cpu_ms))
+        self.stats.inc_value("copydesk/extract/cpu_us", round(result.cpu_ms * 1000))
         if result.extraction is None:
             reason = result.reason or "no_text"
             self.stats.inc_value(f"copydesk/dropped/{reason}")

@@ -337,6 +337,14 @@ def _report(
         role: round(statistics.median([f["cpu_ms_per_page"].get(role, 0.0) for f in full]), 3)
         for role in roles
     }
+    # process_page's own CPU in the workers (the extraction pipeline's stat): the rest of the
+    # workers' CPU is spent receiving pages and sending results.
+    pipeline_cpu["worker_process_page"] = round(
+        statistics.median(
+            [f["stats"].get("copydesk/extract/cpu_us", 0) / 1000 / max(f["pages"], 1) for f in full]
+        ),
+        3,
+    )
     pipeline_cpu["total"] = round(
         statistics.median([sum(f["cpu_ms_per_page"].values()) for f in full]), 3
     )
