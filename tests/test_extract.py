@@ -9,7 +9,7 @@ import pytest
 
 from copydesk.extract import EXTRACTOR_VERSION, Extraction, ExtractOptions, NotAnArticle, extract
 from copydesk.extraction.blocks import Block
-from copydesk.extraction.cleanup import clean_blocks, is_furniture
+from copydesk.extraction.cleanup import clean_blocks, is_furniture, trim_sentences
 from copydesk.extraction.gate import page_signals
 from copydesk.extraction.title import strip_site_name
 
@@ -89,6 +89,38 @@ def test_short_or_empty_pages_are_rejected() -> None:
         ("Published March 5, 2024", "byline"),
         ("Tags: floods, council, river", "byline"),
         ("Jane Porter can be reached at jane@example.com.", "contact"),
+        ("Sign up for Proof Points and other Hechinger newsletters.", "newsletter"),
+        ("Join Our Genius Newsletter", "newsletter"),
+        ("You may be interested in the following topics as well:", "teaser"),
+        ("Follow us", "share"),
+        ("Feature image by Girlfriend Collective, all other images via brands", "caption"),
+        (
+            "Catch up on NBC Select's in-depth coverage of tech and tools, wellness and more, and "
+            "follow us on Facebook, Instagram, Twitter and TikTok to stay up to date.",
+            "follow",
+        ),
+        ("Tried this Recipe? Pin it for Later! Mention @AFarmgirlsKitchen", "follow"),
+        ("Did you make one of my recipes? Please take a moment to leave a star rating.", "follow"),
+        (
+            "As an Amazon Associate we earn from qualifying purchases. We also may use affiliate "
+            "links in our posts, as well. Thanks!",
+            "disclosure",
+        ),
+        (
+            "Products are chosen independently by our editors. Purchases made through our links "
+            "may earn us a commission.",
+            "disclosure",
+        ),
+        (
+            "We may be compensated when you click on a link, when an application is approved, "
+            "or when an account is opened.",
+            "disclosure",
+        ),
+        ("Advertisement", "label"),
+        ("GitHub Actions analytics - what's actually happening (Sponsored)", "label"),
+        ("Register", "label"),
+        ("This story is funded by readers like you", "appeal"),
+        ("Support independent journalism: become a member today.", "appeal"),
     ],
 )
 def test_furniture_rules(text: str, rule: str) -> None:
@@ -105,10 +137,67 @@ def test_furniture_rules(text: str, rule: str) -> None:
         "that residents receive will explain how the new charges are calculated for each "
         "household in the lower town and along the eastern bank of the river, which flooded "
         "twice last winter.",
+        "Brokers will earn a commission of two per cent on every sale, the regulator said.",
+        "Fans can follow the band on Instagram for news of the tour, its manager said.",
+        "Residents were asked to register their cars with the council by Friday.",
+        "Advertisement spending fell by a fifth last year.",
+        "I also identified 28 newsletters, a small subset of the newsletters I subscribe to.",
     ],
 )
 def test_copy_is_not_furniture(text: str) -> None:
     assert is_furniture(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # a credit line run into the copy
+            "Feature image by Girlfriend Collective, all other images via brands mentioned. "
+            "The brand uses organic cotton and recycled polyester in most of its range, and it "
+            "publishes a list of the factories that make its clothes, which few rivals do.",
+            "The brand uses organic cotton and recycled polyester in most of its range, and it "
+            "publishes a list of the factories that make its clothes, which few rivals do.",
+        ),
+        (  # a sign-up prompt at the end of a credit paragraph
+            "This story about tutoring effectiveness was written by Jill Barshay and produced by "
+            "The Hechinger Report, a nonprofit, independent news organization focused on "
+            "inequality and innovation in education, with support from readers and foundations "
+            "across the country. Sign up for Proof Points and other Hechinger newsletters.",
+            "This story about tutoring effectiveness was written by Jill Barshay and produced by "
+            "The Hechinger Report, a nonprofit, independent news organization focused on "
+            "inequality and innovation in education, with support from readers and foundations "
+            "across the country.",
+        ),
+        (  # copy that mentions an agency or a sign-up is left alone
+            "Getty Images took a different approach. It trained its model on its own archive. "
+            "Travellers can sign up for fare alert emails as well.",
+            "Getty Images took a different approach. It trained its model on its own archive. "
+            "Travellers can sign up for fare alert emails as well.",
+        ),
+    ],
+)
+def test_furniture_sentences_are_trimmed_from_the_ends(text: str, expected: str) -> None:
+    assert trim_sentences(text) == expected
+
+
+def test_cleanup_drops_disclosures_and_trims_credits(article_html: str) -> None:
+    extra = (
+        "<p>As an Amazon Associate we earn from qualifying purchases. We also may use affiliate"
+        " links in our posts, as well. Thanks!</p>"
+        "<p>Photo by Ann Lee. The river burst its banks twice last winter, flooding more than"
+        " three hundred homes in the lower town and closing the main bridge for a week while"
+        " engineers checked its foundations for damage, and the council has since spent most"
+        " of its reserves on pumps and sandbags.</p>"
+    )
+    html = article_html.replace("</article>", extra + "</article>", 1)
+    options = ExtractOptions(classify_blocks=False)  # trafilatura keeps both; cleanup decides
+    raw = extract(
+        html, url=ARTICLE_URL, options=ExtractOptions(classify_blocks=False, cleanup=False)
+    )
+    assert "Amazon Associate" in raw.text and "Photo by Ann Lee" in raw.text
+    result = extract(html, url=ARTICLE_URL, options=options)
+    assert "Amazon Associate" not in result.text and "Photo by" not in result.text
+    assert "The river burst its banks twice last winter" in result.text
 
 
 def test_headline_repeated_in_body_is_dropped_only_near_the_top() -> None:

@@ -16,20 +16,21 @@ SHARED = Path(
 )
 WCXB_DEV = SHARED / "data" / "wcxb-dev"
 
-# Measured on this subset (514 pages, 318 articles; extractor version 5, the page-block
-# classifier): token_f1 0.967, pages_without_leak 0.928, gate precision 0.745, gate recall
-# 1.000; on its 153 held-out-site articles: token_f1 0.952, pages_without_leak 0.889, gate
-# recall 1.000. Floors are pinned slightly below.
+# Measured on this subset (514 pages, 318 articles; extractor version 6, the page-block
+# classifier and the furniture rules of copydesk.extraction.cleanup): token_f1 0.968,
+# pages_without_leak 0.953, gate precision 0.746, gate recall 1.000; on its 153 held-out-site
+# articles: token_f1 0.954, pages_without_leak 0.941, gate recall 1.000. Floors are pinned
+# slightly below.
 # The shipped classifier was trained on the dev split's training sites, so the subset's figures
 # are partly fitted: the held-out sites' figures (scores["heldout"]) are the honest ones and
 # get floors of their own.
 FLOORS = {
-    "token_f1": 0.962,
-    "pages_without_leak": 0.92,
+    "token_f1": 0.963,
+    "pages_without_leak": 0.945,
     "article_gate_precision": 0.74,
     "article_gate_recall": 0.99,
 }
-HELDOUT_FLOORS = {"token_f1": 0.947, "pages_without_leak": 0.875, "article_gate_recall": 0.98}
+HELDOUT_FLOORS = {"token_f1": 0.949, "pages_without_leak": 0.93, "article_gate_recall": 0.98}
 
 pytestmark = [
     pytest.mark.slow,

@@ -28,10 +28,12 @@ from copydesk.extraction.model import BlockModel
 from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES
 
 __all__ = [
+    "F1_TOLERANCE",
     "PARAMS",
     "Dataset",
     "collect",
     "fit",
+    "pick_threshold",
     "stream_labels",
     "train",
 ]
@@ -59,6 +61,9 @@ PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 ROUNDS = 400
+#: Out-of-fold token F1 differences smaller than this are noise between folds; among the keep
+#: thresholds that close to the best, the highest is chosen: it keeps the least furniture.
+F1_TOLERANCE = 0.0005
 
 
 def stream_labels(texts: Sequence[str], truth: str) -> np.ndarray:
@@ -224,11 +229,19 @@ def _folds(sites: Sequence[str], folds: int) -> list[int]:
     return [int(hashlib.sha256(f"fold:{s}".encode()).hexdigest()[:8], 16) % folds for s in sites]
 
 
+def pick_threshold(scores: dict[float, float], tolerance: float = F1_TOLERANCE) -> float:
+    """The highest threshold whose F1 in ``scores`` (threshold: F1) is within ``tolerance`` of
+    the best."""
+    best = max(scores.values())
+    return max(c for c, f1 in scores.items() if f1 >= best - tolerance)
+
+
 def train(data: Dataset, use: str = "train", folds: int = 4, rounds: int = ROUNDS) -> BlockModel:
     """Fit on the pages of split ``use`` (or ``"all"``); the keep threshold is tuned out of fold.
 
-    Out-of-fold probabilities (folds grouped by site) give the threshold that maximises the
-    token F1 of the kept text; the final model is then fitted on every page of ``use``.
+    Out-of-fold probabilities (folds grouped by site) give the token F1 of the kept text at
+    each candidate threshold; the highest threshold within `F1_TOLERANCE` of the best F1 is
+    kept. The final model is then fitted on every page of ``use``.
     """
     pages = [i for i, s in enumerate(data.splits) if use == "all" or s == use]
     if not pages:
@@ -245,7 +258,7 @@ def train(data: Dataset, use: str = "train", folds: int = 4, rounds: int = ROUND
         oof[test_mask] = model.probability(data.rows[test_mask])
     candidates = [round(0.05 * i, 2) for i in range(4, 15)]
     scores = {c: page_f1(data, pages, oof, c) for c in candidates}
-    best = max(candidates, key=lambda c: (scores[c], -abs(c - 0.5)))
+    best = pick_threshold(scores)
     logger.info("out-of-fold token F1 by threshold: %s", scores)
     final = fit(data.rows[in_use], y[in_use], _weights(data, in_use), rounds)
     info = {
