@@ -164,7 +164,8 @@ def bench_crawl(pages: int, rounds: int, extract_sample: int, overrides: tuple[s
     footers, planted wire copies, feeds and sitemaps), serves them from a separate process on
     127.0.0.1, then measures, ROUNDS times each: the raw fetch (no pipelines), extraction alone
     in 1 and N processes, dedup + store alone, and the full pipeline. Prints medians, the
-    CPU limit (cores / CPU seconds per page of fetch + extract + dedup + store), the
+    CPU limit (cores / CPU seconds per page of fetch + extract + dedup + store, extraction
+    timed with every core extracting; the same limit from the 1-process loop beside it), the
     pipeline's share of it, peak memory per process and how noisy the rounds were.
     """
     from copydesk.bench import crawl
