@@ -41,12 +41,14 @@ class ExtractionPipeline:
         stats: StatsCollector,
         workers: int | None = None,
         batch_size: int = 4,
+        tune_malloc: bool = True,
     ) -> None:
         self.options = options
         self.params = params
         self.stats = stats
         self.workers = workers
         self.batch_size = max(1, batch_size)
+        self.tune_malloc = tune_malloc
         self.pool: PagePool | None = None
         self._pending: list[tuple[PageTask, asyncio.Future[PageResult]]] = []
         self._scheduled = False
@@ -65,10 +67,13 @@ class ExtractionPipeline:
             crawler.stats,
             workers=settings.getint("COPYDESK_EXTRACT_WORKERS"),
             batch_size=settings.getint("COPYDESK_EXTRACT_BATCH", 4),
+            tune_malloc=settings.getbool("COPYDESK_MALLOC_TUNING", True),
         )
 
     def open_spider(self) -> None:
-        self.pool = PagePool(self.options, self.params, workers=self.workers)
+        self.pool = PagePool(
+            self.options, self.params, workers=self.workers, tune_malloc=self.tune_malloc
+        )
         self.pool.start()
         self._max_batches_out = 2 * max(1, self.pool.workers)
 

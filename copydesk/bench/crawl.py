@@ -16,9 +16,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from scrapy.settings import Settings
+
 from copydesk.bench.procstat import TreeSampler, peak_rss_mb
 from copydesk.bench.server import BenchServer
 from copydesk.bench.sitegen import GeneratedWeb, generate_web, sources_toml
+from copydesk.work import tune_malloc
 
 __all__ = ["CRAWL_SETTINGS", "run", "run_crawl"]
 
@@ -127,8 +130,10 @@ def _extract_loop(pages: list[tuple[str, bytes]]) -> tuple[list[Any], float, flo
 
 
 def _extract_child(
-    paths: list[Path], warm: list[Path], ready: Any, go: Any, conn: Connection
+    paths: list[Path], warm: list[Path], ready: Any, go: Any, conn: Connection, malloc: bool
 ) -> None:
+    if malloc:
+        tune_malloc()
     _extract_loop(_load(warm))
     pages = _load(paths)
     ready.set()
@@ -138,8 +143,14 @@ def _extract_child(
     conn.send((wall0, time.time(), cpu, len(pages), peak_rss_mb()))
 
 
-def extract_nproc(paths: list[Path], processes: int, warm: list[Path]) -> dict[str, Any]:
-    """Extract ``paths`` split over ``processes`` processes that share nothing: pages/s."""
+def extract_nproc(
+    paths: list[Path], processes: int, warm: list[Path], *, malloc: bool = True
+) -> dict[str, Any]:
+    """Extract ``paths`` split over ``processes`` processes that share nothing: pages/s.
+
+    Each process calls :func:`~copydesk.work.tune_malloc` first when ``malloc``, as the
+    pipeline's workers do.
+    """
     context = multiprocessing.get_context("spawn")
     go = context.Event()
     children = []
@@ -147,7 +158,7 @@ def extract_nproc(paths: list[Path], processes: int, warm: list[Path]) -> dict[s
         ready = context.Event()
         parent, child = context.Pipe()
         share = paths[n::processes]
-        proc = context.Process(target=_extract_child, args=(share, warm, ready, go, child))
+        proc = context.Process(target=_extract_child, args=(share, warm, ready, go, child, malloc))
         proc.start()
         children.append((proc, ready, parent))
     for _, ready, _ in children:
@@ -241,6 +252,8 @@ def run(
     """Generate and serve a local news web, then measure every figure ``rounds`` times."""
     say = progress or (lambda message: None)
     cores = _cpu_count()
+    # The extraction loops set up their processes as the pipeline's workers are set up.
+    malloc = Settings(pipeline_settings or {}).getbool("COPYDESK_MALLOC_TUNING", True)
     load_before = _loadavg()
     with tempfile.TemporaryDirectory(prefix="copydesk-bench-", dir=workdir) as tmp:
         root = Path(tmp)
@@ -259,6 +272,8 @@ def run(
             extn: list[dict[str, Any]] = []
             store: list[float] = []
             sample_pages = _load(sample)
+            if malloc:
+                tune_malloc()  # as the pipeline's workers do
             _extract_loop(sample_pages[:5])  # warm this process (imports, first-call caches)
             for r in range(rounds):
                 say(f"round {r + 1}/{rounds}: raw fetch")
@@ -274,7 +289,7 @@ def run(
                 results, cpu, wall = _extract_loop(sample_pages)
                 ext1.append({"pages_per_s": len(sample) / wall, "cpu_ms": 1000 * cpu / len(sample)})
                 say(f"round {r + 1}/{rounds}: extraction, {cores} processes")
-                extn.append(extract_nproc(sample, cores, sample[:5]))
+                extn.append(extract_nproc(sample, cores, sample[:5], malloc=malloc))
                 say(f"round {r + 1}/{rounds}: dedup + store")
                 store_cpu = _dedup_store_loop(results, root / f"store{r}.db", 200)
                 store.append(1000 * store_cpu / len(results))
@@ -382,21 +397,21 @@ def _report(
                 "cores / CPU seconds per page of fetch + extract + dedup + store: fetch = the "
                 "crawl process of the raw-fetch crawl (spider opened to closed, getrusage); "
                 "extract = process_page (trafilatura + block model + fingerprint + zlib) in "
-                "plain loops in N processes at once, one per core (thread CPU time), so a page "
-                "costs what it costs when every core is busy, as in the pipeline; dedup + "
-                "store = Deduper.assign + known_urls + Corpus.write in batches of 200 (thread "
-                "CPU time). cpu_limit_1proc_pages_per_s is the same sum with extraction timed "
-                "in one process while the other cores idle: an extrapolation that assumes a "
-                "CPU second does as much work with every core busy, which it does not on "
-                "this VM (compare extract_cpu_ms_per_page with extract_1proc_cpu_ms_per_page; "
-                "it can exceed extract_nproc_pages_per_s, what extraction alone reaches on "
-                "every core). The test server's CPU is not counted (reported under "
-                "server_cpu_ms_per_page); it runs on the same cores, so the pipeline's share "
-                "is measured against a limit that ignores it. pipeline_cpu_efficiency = that "
-                "total / the full pipeline's own CPU per page (all its processes): 1.0 means "
-                "running the parts together costs nothing extra. pipeline_cores_busy = the "
-                "crawl's CPU seconds per second: below the core count when it waits, or when "
-                "other programs take the CPU."
+                "plain loops set up as the workers are (tune_malloc), in N processes at once, "
+                "one per core (thread CPU time), so a page costs what it costs when every core "
+                "is busy, as in the pipeline; dedup + store = Deduper.assign + known_urls + "
+                "Corpus.write in batches of 200 (thread CPU time). cpu_limit_1proc_pages_per_s "
+                "is the same sum with extraction timed in one process while the other cores "
+                "idle: an extrapolation that assumes a CPU second does as much work with every "
+                "core busy, which it does not on this VM (compare extract_cpu_ms_per_page with "
+                "extract_1proc_cpu_ms_per_page; it can exceed extract_nproc_pages_per_s, what "
+                "extraction alone reaches on every core). The test server's CPU is not counted "
+                "(reported under server_cpu_ms_per_page); it runs on the same cores, so the "
+                "pipeline's share is measured against a limit that ignores it. "
+                "pipeline_cpu_efficiency = that total / the full pipeline's own CPU per page "
+                "(all its processes): 1.0 means running the parts together costs nothing extra."
+                " pipeline_cores_busy = the crawl's CPU seconds per second: below the core "
+                "count when it waits, or when other programs take the CPU."
             ),
             "fetch_cpu_ms_per_page": round(statistics.median(fetch_ms), 3),
             "extract_cpu_ms_per_page": round(statistics.median(extract_ms), 3),
