@@ -16,6 +16,8 @@ from copydesk.dedup import DedupParams, Fingerprint
 from copydesk.extract import ExtractOptions
 from copydesk.work import PagePool, PageTask, process_page
 
+from .conftest import REPO
+
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
@@ -113,7 +115,11 @@ def test_tuned_malloc_keeps_freed_blocks_in_the_heap() -> None:
     )
     outputs = {
         mode: subprocess.run(
-            [sys.executable, "-c", probe, mode], capture_output=True, text=True, check=True
+            [sys.executable, "-c", probe, mode],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()
         for mode in ("default", "tuned")
     }
