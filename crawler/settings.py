@@ -1,6 +1,7 @@
 """Scrapy settings of Copydesk: polite defaults for crawling real news sites.
 
-Every Copydesk-specific setting starts with ``COPYDESK_``; the README lists them all.
+Every Copydesk-specific setting starts with ``COPYDESK_``; docs/settings.md lists them all.
+This module is their one home: components read them without fallback defaults.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalGetMiddleware": 60,
 }
 EXTENSIONS = {
-    "crawler.extensions.CorpusLockExtension": -10,
+    "crawler.extensions.CorpusExtension": -10,
     "crawler.extensions.CrawlRecorder": 0,
     "crawler.extensions.GarbageCollectorTuning": 1000,
 }

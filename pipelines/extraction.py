@@ -7,13 +7,14 @@ import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from copydesk.dedup import DedupParams
 from copydesk.extract import ExtractOptions
+from copydesk.reasons import Reason
 from copydesk.work import PagePool, PageResult, PageTask
 from crawler.items import ArticleItem, PageItem
+from crawler.rejections import Rejected
 from crawler.sources import site_of
 
 __all__ = ["ExtractionPipeline"]
@@ -39,9 +40,9 @@ class ExtractionPipeline:
         options: ExtractOptions,
         params: DedupParams,
         stats: StatsCollector,
-        workers: int | None = None,
-        batch_size: int = 4,
-        tune_malloc: bool = True,
+        workers: int | None,
+        batch_size: int,
+        tune_malloc: bool,
     ) -> None:
         self.options = options
         self.params = params
@@ -62,12 +63,12 @@ class ExtractionPipeline:
         settings = crawler.settings
         assert crawler.stats is not None
         return cls(
-            ExtractOptions(min_chars=settings.getint("COPYDESK_MIN_CHARS", 400)),
+            ExtractOptions(min_chars=settings.getint("COPYDESK_MIN_CHARS")),
             DedupParams(),
             crawler.stats,
             workers=settings.getint("COPYDESK_EXTRACT_WORKERS"),
-            batch_size=settings.getint("COPYDESK_EXTRACT_BATCH", 4),
-            tune_malloc=settings.getbool("COPYDESK_MALLOC_TUNING", True),
+            batch_size=settings.getint("COPYDESK_EXTRACT_BATCH"),
+            tune_malloc=settings.getbool("COPYDESK_MALLOC_TUNING"),
         )
 
     def open_spider(self) -> None:
@@ -94,9 +95,9 @@ class ExtractionPipeline:
             self._in_flight -= 1
         self.stats.inc_value("copydesk/extract/cpu_us", round(result.cpu_ms * 1000))
         if result.extraction is None:
-            reason = result.reason or "no_text"
+            reason = result.reason or Reason.NO_TEXT
             self.stats.inc_value(f"copydesk/dropped/{reason}")
-            raise DropItem(f"not an article ({reason}): {item.url}", log_level="DEBUG")
+            raise Rejected(reason, item.url, result.detail)
         assert result.fingerprint is not None and result.text_hash is not None
         extraction = result.extraction
         return ArticleItem(

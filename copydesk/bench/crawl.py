@@ -253,7 +253,10 @@ def run(
     say = progress or (lambda message: None)
     cores = _cpu_count()
     # The extraction loops set up their processes as the pipeline's workers are set up.
-    malloc = Settings(pipeline_settings or {}).getbool("COPYDESK_MALLOC_TUNING", True)
+    settings = Settings()
+    settings.setmodule("crawler.settings")
+    settings.update(pipeline_settings or {})
+    malloc = settings.getbool("COPYDESK_MALLOC_TUNING")
     load_before = _loadavg()
     with tempfile.TemporaryDirectory(prefix="copydesk-bench-", dir=workdir) as tmp:
         root = Path(tmp)
