@@ -64,6 +64,15 @@ def test_crawler_never_imports_pipelines() -> None:
         assert not [n for n in _imports(path) if n.split(".")[0] == "pipelines"], path
 
 
+def test_subcommands_only_parse_options_and_call_library_modules() -> None:
+    """A subcommand imports no other subcommand, and only `copydesk bench` the benchmarks."""
+    for path in (REPO / "copydesk" / "cli").glob("*.py"):
+        for name in _imports(path):
+            assert not name.startswith("copydesk.cli."), (path.name, name)
+            if path.name != "bench.py":
+                assert not name.startswith("copydesk.bench"), (path.name, name)
+
+
 def test_every_copydesk_setting_is_documented() -> None:
     settings = [name for name in dir(crawler.settings) if name.startswith("COPYDESK_")]
     assert settings

@@ -11,9 +11,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from copydesk.cli import cli
-from copydesk.cli.reextract import reextract
 from copydesk.dedup import DedupParams, fingerprint
 from copydesk.extract import EXTRACTOR_VERSION, ExtractOptions
+from copydesk.maintenance import reextract
 from copydesk.work import PageResult, PageTask, process_page
 from storage.clusters import PARAMS_KEY, cluster_problems
 from storage.corpus import Corpus, NewArticle
