@@ -22,7 +22,7 @@ from copydesk.extraction.cleanup import clean_blocks
 from copydesk.extraction.dates import published_timestamp
 from copydesk.extraction.gate import page_signals
 from copydesk.extraction.model import BlockModel, ModelError, shipped_model
-from copydesk.extraction.pagefeatures import page_block_features
+from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES, page_block_features
 from copydesk.extraction.segment import PageBlock, recirculation_boxes, repair, segment
 from copydesk.extraction.title import strip_site_name
 from copydesk.reasons import Reason
@@ -180,8 +180,8 @@ def extract(
 @cache
 def _block_model() -> BlockModel | None:
     """The shipped block model, or None (logged once) when it cannot be loaded."""
-    try:
-        return shipped_model()
+    try:  # the trees find their features by name in the rows page_block_features builds
+        return shipped_model().for_features(PAGE_FEATURE_NAMES)
     except ModelError as exc:
         logger.warning("block classifier disabled, keeping trafilatura's extraction: %s", exc)
         return None

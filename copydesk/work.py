@@ -8,7 +8,7 @@ import os
 import time
 import zlib
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from copydesk.dedup import DedupParams, fingerprint
@@ -47,7 +47,6 @@ class PageResult:
     fingerprint: bytes | None = None
     html_zlib: bytes = b""
     cpu_ms: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _decode(body: bytes, encoding: str | None) -> str | bytes:
