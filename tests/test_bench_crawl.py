@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from copydesk.cli import cli
@@ -18,6 +19,7 @@ KEYS = (
 )
 
 
+@pytest.mark.slow
 def test_bench_crawl_prints_every_figure() -> None:
     result = CliRunner().invoke(
         cli, ["bench", "crawl", "--pages", "40", "--rounds", "1", "--extract-sample", "12"]

@@ -174,6 +174,7 @@ def synthetic(n: int = 3000) -> tuple[np.ndarray, np.ndarray]:
     return rows, labels
 
 
+@pytest.mark.slow
 def test_fit_learns_a_rule_is_deterministic_and_numpy_agrees_with_lightgbm() -> None:
     lightgbm = pytest.importorskip("lightgbm")
     rows, labels = synthetic()
@@ -250,6 +251,7 @@ def write_dataset(directory: Path, html: str, truth: str, urls: list[str]) -> No
         (directory / "ground-truth" / f"{i:04d}.json").write_text(json.dumps(record))
 
 
+@pytest.mark.slow
 def test_train_blocks_command(tmp_path: Path, article_html: str) -> None:
     pytest.importorskip("lightgbm")
     truth = extract(article_html, url=ARTICLE_URL).text

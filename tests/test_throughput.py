@@ -47,6 +47,9 @@ class AckLog:
         self.file.close()
 
 
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> GeneratedWeb:
     return generate_web(tmp_path_factory.mktemp("web"), PAGES, sites=2, seed=3)
