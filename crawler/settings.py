@@ -38,8 +38,15 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
+# -- safety (crawler/safety.py) ---------------------------------------------------------------
+#: Only http and https: no file://, data:, ftp:// or s3:// download handlers.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+#: Host names answering with a non-public address are refused (and so is a DNS rebind).
+TWISTED_DNS_RESOLVER = "crawler.safety.PublicAddressResolver"
+
 # -- components -------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.safety.RefuseUnsafeRequestsMiddleware": 10,
     "crawler.middlewares.SkipStoredArticlesMiddleware": 50,
     "crawler.middlewares.ConditionalGetMiddleware": 60,
 }
@@ -65,6 +72,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 # -- Copydesk ---------------------------------------------------------------------------------
 #: Corpus file; the environment variable of the same name overrides the default.
 COPYDESK_DB = os.environ.get("COPYDESK_DB", "corpus.db")
+#: Address ranges fetched although not public (CIDR, e.g. ``["10.1.0.0/16"]``); loopback,
+#: private, link-local, multicast and reserved addresses are refused otherwise.
+COPYDESK_ALLOW_NETWORKS: list[str] = []
 #: Extraction worker processes (0: extract in the crawl process; default: one per core).
 COPYDESK_EXTRACT_WORKERS = os.cpu_count() or 1
 #: Pages sent to a worker at a time.
