@@ -82,6 +82,14 @@ COPYDESK_EXTRACT_BATCH = 4
 #: Workers keep the memory a page frees for the next page (glibc malloc thresholds; see
 #: copydesk.work.tune_malloc): fewer page faults, same peak memory.
 COPYDESK_MALLOC_TUNING = True
+#: What one page may cost an extraction worker (0: no limit): bytes of HTML and opening tags
+#: (checked before parsing), seconds, and bytes of memory (address space) a worker may use
+#: above its size at start-up. A page over budget is dropped (``page_too_large``,
+#: ``too_many_elements``, ``page_timeout``, ``page_memory``); the worker carries on.
+COPYDESK_PAGE_MAX_BYTES = 8 * 1024 * 1024
+COPYDESK_PAGE_MAX_ELEMENTS = 30_000
+COPYDESK_PAGE_TIMEOUT = 30.0
+COPYDESK_WORKER_MAX_MEMORY = 512 * 1024 * 1024
 #: Pages with less text than this (characters) are dropped as too short.
 COPYDESK_MIN_CHARS = 400
 #: Articles written per SQLite transaction, and the longest an article waits for its commit.

@@ -10,9 +10,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from copydesk.budget import PageBudget
 from copydesk.dedup import DedupParams
 from copydesk.extract import ExtractOptions
-from copydesk.work import PagePool, PageResult, PageTask
+from copydesk.work import ERROR_REASON, WORKER_DIED, PagePool, PageResult, PageTask
 from crawler.items import ArticleItem, PageItem
 from crawler.sources import site_of
 
@@ -42,8 +43,11 @@ class ExtractionPipeline:
         workers: int | None = None,
         batch_size: int = 4,
         tune_malloc: bool = True,
+        budget: PageBudget | None = None,
     ) -> None:
         self.options = options
+        self.budget = budget or PageBudget()
+        self._logged: set[str] = set()
         self.params = params
         self.stats = stats
         self.workers = workers
@@ -68,11 +72,21 @@ class ExtractionPipeline:
             workers=settings.getint("COPYDESK_EXTRACT_WORKERS"),
             batch_size=settings.getint("COPYDESK_EXTRACT_BATCH", 4),
             tune_malloc=settings.getbool("COPYDESK_MALLOC_TUNING", True),
+            budget=PageBudget(
+                max_bytes=settings.getint("COPYDESK_PAGE_MAX_BYTES"),
+                max_elements=settings.getint("COPYDESK_PAGE_MAX_ELEMENTS"),
+                max_seconds=settings.getfloat("COPYDESK_PAGE_TIMEOUT"),
+                max_memory=settings.getint("COPYDESK_WORKER_MAX_MEMORY"),
+            ),
         )
 
     def open_spider(self) -> None:
         self.pool = PagePool(
-            self.options, self.params, workers=self.workers, tune_malloc=self.tune_malloc
+            self.options,
+            self.params,
+            workers=self.workers,
+            tune_malloc=self.tune_malloc,
+            budget=self.budget,
         )
         self.pool.start()
         self._max_batches_out = 2 * max(1, self.pool.workers)
@@ -93,9 +107,22 @@ class ExtractionPipeline:
         finally:
             self._in_flight -= 1
         self.stats.inc_value("copydesk/extract/cpu_us", round(result.cpu_ms * 1000))
+        if self.pool is not None and self.pool.replacements:
+            self.stats.set_value("copydesk/extract/workers_replaced", self.pool.replacements)
         if result.extraction is None:
             reason = result.reason or "no_text"
             self.stats.inc_value(f"copydesk/dropped/{reason}")
+            if reason in (ERROR_REASON, WORKER_DIED) and reason not in self._logged:
+                # unexpected: the first in full, the rest counted
+                self._logged.add(reason)
+                logger.error(
+                    "Extraction failed (%s) on %s; further failures are counted in "
+                    "copydesk/dropped/%s\n%s",
+                    reason,
+                    item.url,
+                    reason,
+                    result.detail,
+                )
             raise DropItem(f"not an article ({reason}): {item.url}", log_level="DEBUG")
         assert result.fingerprint is not None and result.text_hash is not None
         extraction = result.extraction
