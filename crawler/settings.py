@@ -47,6 +47,11 @@ TWISTED_DNS_RESOLVER = "crawler.safety.PublicAddressResolver"
 # -- components -------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.RefuseUnsafeRequestsMiddleware": 10,
+    # robots.txt answered with 5xx reads as disallow-all (RFC 9309)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.politeness.RobotsTxtUnavailableMiddleware": 100,
+    # after the retry middleware (550), so its response is seen first
+    "crawler.politeness.RetryAfterMiddleware": 555,
     "crawler.middlewares.SkipStoredArticlesMiddleware": 50,
     "crawler.middlewares.ConditionalGetMiddleware": 60,
 }
@@ -72,6 +77,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 # -- Copydesk ---------------------------------------------------------------------------------
 #: Corpus file; the environment variable of the same name overrides the default.
 COPYDESK_DB = os.environ.get("COPYDESK_DB", "corpus.db")
+#: A 429 or 503 is retried after the wait its Retry-After asks, when that is at most this many
+#: seconds (the site's other requests wait too); a longer wait is not retried in this run.
+COPYDESK_RETRY_AFTER_MAX = 120.0
 #: Address ranges fetched although not public (CIDR, e.g. ``["10.1.0.0/16"]``); loopback,
 #: private, link-local, multicast and reserved addresses are refused otherwise.
 COPYDESK_ALLOW_NETWORKS: list[str] = []
