@@ -10,9 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scrapy.resolver import dnscache
+from twisted.python.failure import Failure
 
 from copydesk.demo.server import SiteServer
-from crawler.safety import NetworkSettingError, address_refusal, parse_networks
+from crawler.safety import (
+    AddressPolicy,
+    NetworkSettingError,
+    PublicAddressResolver,
+    RefusedAddress,
+    address_refusal,
+    parse_networks,
+)
 from tests.conftest import crawl, rows
 from tests.fixtures.web.hostile import (
     ALLOWED_HOST,
@@ -121,3 +130,21 @@ def test_a_refused_address_is_not_retried_when_retries_are_off(
     # its robots.txt and the page itself, each refused once (no retry)
     assert run.stats.get("copydesk/refused/loopback") == 2, run.stats
     assert run.stats.get("retry/count") is None
+
+
+def test_the_resolver_checks_every_answer_it_hands_on() -> None:
+    """Each lookup's answer is checked, cached ones too: a name that answered with a public
+    address and now answers with a private one (DNS rebinding) is refused. Cache hits only:
+    nothing is looked up."""
+    resolver = PublicAddressResolver(object(), 100, 5.0, AddressPolicy())
+    outcomes: list[object] = []
+    try:
+        dnscache["news.test"] = "93.184.216.34"
+        resolver.getHostByName("news.test").addBoth(outcomes.append)
+        dnscache["news.test"] = "169.254.169.254"  # the rebind
+        resolver.getHostByName("news.test").addBoth(outcomes.append)
+    finally:
+        dnscache.pop("news.test", None)
+    assert outcomes[0] == "93.184.216.34"
+    assert isinstance(outcomes[1], Failure) and outcomes[1].check(RefusedAddress)
+    assert resolver.policy.refused_names == {"news.test": "link_local"}
