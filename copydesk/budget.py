@@ -33,8 +33,12 @@ __all__ = [
 _OPENING_TAG = re.compile(rb"<[A-Za-z]")
 
 
-class PageTimeout(Exception):
-    """The page ran past its wall-time budget."""
+class PageTimeout(BaseException):
+    """The page ran past its wall-time budget.
+
+    A ``BaseException``, so the ``except Exception`` clauses of the libraries it interrupts
+    do not swallow it.
+    """
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,13 @@ def test_pages_over_the_cheap_budgets_are_refused_before_parsing() -> None:
     assert "elements" in many.detail
 
 
+def test_a_page_over_its_time_budget_is_stopped() -> None:
+    budget = PageBudget(max_seconds=1.0)
+    page = PageTask("http://a.test/slow", paragraphs_page(10_000))  # ~10 s of extraction
+    result = process_page(page, ExtractOptions(), DedupParams(), budget, timed=True)
+    assert result.reason == "page_timeout", result.reason
+
+
 def test_an_unexpected_error_fails_only_its_page(pages: list[bytes]) -> None:
     tasks = [
         PageTask("http://a.test/1", pages[0], "utf-8"),
