@@ -40,6 +40,8 @@ class Reason(StrEnum):
     NOT_ARTICLE_TYPE = "not_article_type", True  # the page-type gate: product, forum, listing
     NO_TEXT = "no_text", True
     TOO_SHORT = "too_short", True
+    PAGE_TOO_LARGE = "page_too_large", True  # over the per-page byte budget, before parsing
+    TOO_MANY_ELEMENTS = "too_many_elements", True  # over the element budget, before parsing
     # Announced or found but not asked for: lasting.
     LISTING = "listing", True
     OUTSIDE_WINDOW = "outside_window", True  # lasting, but a wider window asks again
@@ -50,6 +52,10 @@ class Reason(StrEnum):
     OFF_TOPIC = "off_topic", False  # depends on the topic crawl's query
     ALREADY_STORED = "already_stored", False  # nothing to remember: the article is stored
     INTEGRITY = "integrity", False  # the corpus refused the row
+    PAGE_TIMEOUT = "page_timeout", False  # over the per-page time budget in a worker
+    PAGE_MEMORY = "page_memory", False  # over the worker's memory budget
+    EXTRACT_ERROR = "extract_error", False  # an unexpected error on this page (a bug: logged)
+    WORKER_DIED = "worker_died", False  # its worker died twice while extracting it
 
 
 #: Prefixes of reasons built from another vocabulary (a feed's or sitemap's parse error, an

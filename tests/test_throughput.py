@@ -105,6 +105,7 @@ def test_acknowledged_articles_survive_kill_9(sources: Path, tmp_path: Path) -> 
     command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"sources={sources}"]
     settings = {
         "COPYDESK_DB": str(db),
+        "COPYDESK_ALLOW_NETWORKS": "127.0.0.0/8",
         "AUTOTHROTTLE_ENABLED": "False",
         "DOWNLOAD_DELAY": "0",
         "COPYDESK_EXTRACT_WORKERS": "1",

@@ -34,6 +34,8 @@ CRAWL_SETTINGS: dict[str, str] = {
     "CONCURRENT_REQUESTS": "16",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
     "LOG_LEVEL": "INFO",
+    # the bench web is served on 127.0.0.1, which the crawler refuses unless allowed
+    "COPYDESK_ALLOW_NETWORKS": "127.0.0.0/8",
 }
 
 
