@@ -19,6 +19,7 @@ __all__ = [
     "CORPUS_TITLE",
     "FACET_LIMIT",
     "HIDDEN_TABLES",
+    "SEARCH_FLOOR_SQL",
     "SEARCH_PAGE_SQL",
     "SITE_DAILY_SQL",
     "SITE_LATEST_SQL",
@@ -114,8 +115,9 @@ where a.id = (select id from root) or a.duplicate_of = (select id from root)
 order by {_SEEN}, a.id
 """.strip()
 
-# Ordered by rank alone, so FTS5 sorts the matches itself and snippet() runs only for the rows
-# returned.
+# Newest stored first: FTS5 hands the matches over in rowid order, so the query stops after
+# the rows it shows and snippet() runs for those only (ranking every match of a common word
+# takes seconds at a million articles; the search page offers best-first).
 SEARCH_SQL = """
 select a.id, a.published, a.site, a.title,
   snippet(articles_fts, -1, '[', ']', ' … ', 16) as snippet,
@@ -125,14 +127,16 @@ from articles_fts join articles a on a.rowid = articles_fts.rowid
 where articles_fts match :q
   and (:since = '' or a.published >= :since)
   and (:until = '' or substr(a.published, 1, length(:until)) <= :until)
-order by articles_fts.rank
-limit 500
+order by articles_fts.rowid desc
+limit 100
 """.strip()
 
 SITE_VOLUME_SQL = f"""
 select day, site, articles, articles - copies as originals, copies
 from {SITE_DAYS}
+where day <= coalesce(nullif(:until, ''), '9999')
 order by day desc, articles desc, site
+limit 200
 """.strip()
 
 # Health flags derived from the columns every crawl row has; see the report of issue 6 for
@@ -235,13 +239,22 @@ _SEARCH_PAGE_SQL = """
 select f.rowid as id, a.site, a.title, a.published, a.duplicate_of, a.relation,
   snippet(articles_fts, 1, char(2), char(3), ' … ', 24) as snippet
 from articles_fts f join articles a on a.id = f.rowid
-where articles_fts match :q
+where articles_fts match :q and f.rowid >= :floor
 order by {order}
 limit :limit offset :offset
 """.strip()
 
-#: Full-text search, best matches first (FTS5 rank) or newest stored first (rowid); snippet
-#: highlights are marked with the characters 0x02 and 0x03.
+#: The rowid of the :window-th newest match of :q (NULL when there are fewer): best-first
+#: search ranks the matches from there on, so its cost is bounded by :window, not by how
+#: common the words are.
+SEARCH_FLOOR_SQL = """
+select rowid from articles_fts where articles_fts match :q
+order by rowid desc limit 1 offset :window
+""".strip()
+
+#: Full-text search, best matches first (FTS5 rank, among the matches from :floor on) or
+#: newest stored first (rowid); snippet highlights are marked with the characters 0x02 and
+#: 0x03.
 SEARCH_PAGE_SQL = {
     "best": _SEARCH_PAGE_SQL.format(order="f.rank"),
     "newest": _SEARCH_PAGE_SQL.format(order="f.rowid desc"),
@@ -271,14 +284,18 @@ def _queries() -> dict[str, dict[str, Any]]:
             "title": "Search articles in a date range",
             "description": (
                 "Full-text search over title and text (SQLite FTS5 syntax: words, "
-                '"a phrase", OR, NOT, prefix*). Leave since/until empty for all dates; '
-                "dates as YYYY-MM-DD."
+                '"a phrase", OR, NOT, prefix*), the 100 newest matches. Leave since/until '
+                "empty for all dates; dates as YYYY-MM-DD. The search page (-/search) has "
+                "best-first order and more pages."
             ),
             "sql": SEARCH_SQL,
         },
         "site_volume": {
             "title": "Articles per site per day",
-            "description": "Articles, originals and copies by day of publication and site.",
+            "description": (
+                "Articles, originals and copies by day of publication and site, 200 rows "
+                "from the latest day back; set until (YYYY-MM-DD) to look further back."
+            ),
             "sql": SITE_VOLUME_SQL,
         },
         "latest_crawls": {

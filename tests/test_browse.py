@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import copydesk.datasette.plugin as plugin
 import storage.datasette_meta as meta
 from copydesk.cli import cli
 from copydesk.datasette.charts import bin_of, bin_width
@@ -152,6 +153,7 @@ PAGE_QUERIES = [
     "WIRE_ROOT_SQL",
     "WIRE_CLUSTER_SQL",
     "ARTICLES_HINT_SQL",
+    "SEARCH_FLOOR_SQL",
 ]
 _FULL_SCAN = re.compile(r"^SCAN (articles|a|canon|m)\b(?! VIRTUAL)")
 
@@ -168,6 +170,8 @@ def plan(db: Path, sql: str) -> list[str]:
         "q": "news",
         "limit": 30,
         "offset": 0,
+        "floor": 0,
+        "window": 100,
     }
     conn = sqlite3.connect(db)
     try:
@@ -206,8 +210,6 @@ def test_article_tables_drop_facets_above_the_limit(
     small = get(browse_corpus, "/corpus/articles")
     assert 'id="facet-site"' in small.text  # facets at this size
     monkeypatch.setattr(meta, "FACET_LIMIT", BROWSE_ARTICLES - 1)
-    import copydesk.datasette.plugin as plugin
-
     monkeypatch.setattr(plugin, "_sizes", {})
     big = get(browse_corpus, "/corpus/articles_view")
     assert big.status_code == 200
@@ -273,7 +275,18 @@ def test_listings_link_to_the_reading_pages(browse_corpus: Path) -> None:
     assert "/corpus/-/wire/" in stories and "/corpus/-/site/" in stories
 
 
-def test_search_page_highlights_and_orders(browse_corpus: Path) -> None:
+def ids_all_newest(db: Path, word: str) -> list[int]:
+    conn = sqlite3.connect(db)
+    try:
+        sql = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+        return [r[0] for r in conn.execute(sql, [word])]
+    finally:
+        conn.close()
+
+
+def test_search_page_highlights_and_orders(
+    browse_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from copydesk.bench.browse import search_words
 
     word = search_words()[0]
@@ -284,6 +297,11 @@ def test_search_page_highlights_and_orders(browse_corpus: Path) -> None:
     ids = [int(i) for i in re.findall(r'<li data-article-id="(\d+)"', newest.text)]
     assert len(ids) == 30 and ids == sorted(ids, reverse=True)
     assert "next →" in newest.text
+    monkeypatch.setattr(plugin, "BEST_WINDOW", 50)  # best of the 50 newest matches
+    windowed = get(browse_corpus, f"/corpus/-/search?q={word}")
+    assert "best matches among the 50 newest" in windowed.text
+    ids = [int(i) for i in re.findall(r'<li data-article-id="(\d+)"', windowed.text)]
+    assert min(ids) >= sorted(ids_all_newest(browse_corpus, word))[-50]
     bad = get(browse_corpus, "/corpus/-/search?q=%22unbalanced")
     assert bad.status_code == 200 and "copydesk-error" in bad.text
     assert get(browse_corpus, f"/corpus/search.json?_shape=array&q={word}&since=&until=").json()

@@ -24,6 +24,7 @@ from storage.datasette_meta import (
     CHART_DAILY_SQL,
     CHART_RANGE_SQL,
     CHART_TOP_SITES_SQL,
+    SEARCH_FLOOR_SQL,
     SEARCH_PAGE_SQL,
     SITE_DAILY_SQL,
     SITE_LATEST_SQL,
@@ -56,6 +57,9 @@ _SIZE_TTL = 60.0
 #: Sites drawn in their own colour on the charts; the rest are stacked as "other sites".
 TOP_SITES = 8
 SEARCH_PAGE_SIZE = 30
+#: Best-first search ranks the newest this many matches (ranking all matches of a common word
+#: would take seconds at a million articles).
+BEST_WINDOW = 5000
 SITE_LATEST = 30
 
 
@@ -441,9 +445,22 @@ async def search_page(datasette: Any, request: Request) -> Response:
         page = 1
     results: list[dict[str, Any]] = []
     error = None
+    windowed = False
     if q:
-        params = {"q": q, "limit": SEARCH_PAGE_SIZE + 1, "offset": (page - 1) * SEARCH_PAGE_SIZE}
+        params = {
+            "q": q,
+            "floor": 0,
+            "limit": SEARCH_PAGE_SIZE + 1,
+            "offset": (page - 1) * SEARCH_PAGE_SIZE,
+        }
         try:
+            if order == "best":
+                floor = (
+                    await db.execute(SEARCH_FLOOR_SQL, {"q": q, "window": BEST_WINDOW - 1})
+                ).first()
+                if floor is not None:
+                    params["floor"] = floor[0]
+                    windowed = True
             rows = await db.execute(SEARCH_PAGE_SQL[order], params)
         except Exception as exc:  # FTS5 syntax errors come back as sqlite3.OperationalError
             error = f'{exc}. Search takes words, "a phrase", OR, NOT and prefix*.'
@@ -465,6 +482,8 @@ async def search_page(datasette: Any, request: Request) -> Response:
         "order": order,
         "page": page,
         "error": error,
+        "windowed": windowed,
+        "best_window": f"{BEST_WINDOW:,}",
         "results": results[:SEARCH_PAGE_SIZE],
         "first_number": (page - 1) * SEARCH_PAGE_SIZE + 1,
         "next_url": link(page=page + 1) if more else None,
