@@ -10,6 +10,7 @@ from storage.summaries import DAY_TOTALS, SITE_DAYS, SITE_TOTALS, WIRE_SUMMARIES
 
 __all__ = [
     "ALSO_RAN_SQL",
+    "ARTICLES_COUNT_SQL",
     "ARTICLES_HINT_SQL",
     "ARTICLE_SQL",
     "CHART_DAILY_SQL",
@@ -17,6 +18,7 @@ __all__ = [
     "CHART_TOP_SITES_SQL",
     "CORPUS_DESCRIPTION",
     "CORPUS_TITLE",
+    "COUNTED_TABLES",
     "FACET_LIMIT",
     "HIDDEN_TABLES",
     "SEARCH_FLOOR_SQL",
@@ -259,6 +261,25 @@ SEARCH_PAGE_SQL = {
     "best": _SEARCH_PAGE_SQL.format(order="f.rank"),
     "newest": _SEARCH_PAGE_SQL.format(order="f.rowid desc"),
 }
+
+#: Articles stored, from the per-site totals (exact, without counting article rows).
+ARTICLES_COUNT_SQL = f"select coalesce(sum(articles), 0) from {SITE_TOTALS}"
+
+#: Tables small enough (or with rows small enough) for datasette to count on every page; the
+#: others (search-index shadow tables, raw pages, fingerprints, discoveries) hold millions of
+#: rows or megabytes of blobs that ``count(*)`` walks however short the time limit.
+COUNTED_TABLES = (
+    "crawls",
+    "crawl_sources",
+    "meta",
+    "http_cache",
+    "site_furniture",
+    "_sqlite_migrations",
+    SITE_DAYS,
+    DAY_TOTALS,
+    SITE_TOTALS,
+    WIRE_SUMMARIES,
+)
 
 #: Articles stored, read off the primary key (an upper bound: ids of deleted rows count).
 ARTICLES_HINT_SQL = "select coalesce(max(rowid), 0) from articles"
