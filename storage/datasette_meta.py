@@ -333,7 +333,7 @@ def _queries() -> dict[str, dict[str, Any]]:
 #: Above this many articles the article tables open without facets: a facet counts every
 #: matching row, which takes longer than a page may at a million articles. Per-site and
 #: per-day counts come from the summary tables instead; ``?_facet=`` still asks for one.
-FACET_LIMIT = 100_000
+FACET_LIMIT = 50_000
 
 _FACETS_OFF = (
     f" Facets are off above {FACET_LIMIT:,} articles (they would count every row): open a "

@@ -258,7 +258,7 @@ def _fetch(url: str) -> tuple[int, float, int, bool]:
         status = exc.code
     ms = (time.perf_counter() - began) * 1000
     text = body.decode("utf-8", "replace")
-    timed_out = "took too long" in text or "Facet timed out" in text or "facet-timeout" in text
+    timed_out = "took too long" in text or "facets timed out" in text
     return status, ms, len(body), timed_out
 
 
