@@ -315,7 +315,7 @@ class _BackgroundWriter(threading.Thread):
 def run(
     db: Path | None,
     articles: int,
-    repeat: int = 7,
+    repeat: int = 20,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
     """Build (or reuse) the corpus, serve it, time every page; the figures as a dict."""

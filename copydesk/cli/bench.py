@@ -205,7 +205,7 @@ def bench_crawl(pages: int, rounds: int, extract_sample: int, overrides: tuple[s
     "(default: copydesk-bench-browse-N.db in the system temporary directory).",
 )
 @click.option(
-    "--repeat", type=click.IntRange(1), default=7, show_default=True, help="Timed runs per page."
+    "--repeat", type=click.IntRange(1), default=20, show_default=True, help="Timed runs per page."
 )
 def bench_browse(articles: int, db_path: Path | None, repeat: int) -> None:
     """Time every page of `copydesk serve` on a big synthetic corpus.
