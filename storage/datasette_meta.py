@@ -178,7 +178,10 @@ order by a.duplicate_of is not null, {_SEEN}, a.id
 """.strip()
 
 #: The days the summaries cover.
-CHART_RANGE_SQL = f"select min(day), max(day) from {SITE_DAYS} where day != ''"
+CHART_RANGE_SQL = (
+    f"select (select min(day) from {DAY_TOTALS} where day > ''), "
+    f"(select max(day) from {DAY_TOTALS} where day > '')"
+)
 
 #: The busiest sites of the corpus, :top of them.
 CHART_TOP_SITES_SQL = f"""
