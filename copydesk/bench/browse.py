@@ -328,52 +328,51 @@ def run(
         stored = corpus.max_article_id()
     paths = pages(db)
     port = _free_port()
-    env = {**os.environ}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "copydesk.cli", "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    writer = _BackgroundWriter(db, stored + 1)
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=5).close()
-                break
-            except OSError as exc:
-                if server.poll() is not None:
-                    raise RuntimeError(
-                        f"copydesk serve exited: {server.stderr.read() if server.stderr else ''}"
-                    ) from exc
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("copydesk serve did not answer within a minute")
-        writer.start()
-        results: dict[str, Any] = {}
-        for name, path in paths.items():
-            progress(f"timing {name}")
-            first = _fetch(base + path)
-            runs = [_fetch(base + path) for _ in range(repeat)]
-            times = [r[1] for r in runs]
-            failures = sum(1 for r in [first, *runs] if r[0] != 200 or r[3])
-            results[name] = {
-                "path": path,
-                "status": sorted({r[0] for r in [first, *runs]}),
-                "first_ms": round(first[1], 1),
-                "p50_ms": _percentile(times, 0.5),
-                "p95_ms": _percentile(times, 0.95),
-                "bytes": runs[-1][2],
-                "failures": failures,
-            }
-    finally:
-        writer.stop.set()
-        if writer.is_alive():
-            writer.join()
-        server.terminate()
-        server.wait(timeout=30)
+    # The server logs to a file, not a pipe: a full pipe would stall it.
+    with tempfile.TemporaryFile(mode="w+") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "copydesk.cli", "serve", "--db", str(db), "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        writer = _BackgroundWriter(db, stored + 1)
+        try:
+            for _ in range(600):
+                try:
+                    urllib.request.urlopen(base + "/-/versions.json", timeout=5).close()
+                    break
+                except OSError as exc:
+                    if server.poll() is not None:
+                        log.seek(0)
+                        raise RuntimeError(f"copydesk serve exited: {log.read()[-2000:]}") from exc
+                    time.sleep(0.1)
+            else:
+                raise RuntimeError("copydesk serve did not answer within a minute")
+            writer.start()
+            results: dict[str, Any] = {}
+            for name, path in paths.items():
+                progress(f"timing {name}")
+                first = _fetch(base + path)
+                runs = [_fetch(base + path) for _ in range(repeat)]
+                times = [r[1] for r in runs]
+                failures = sum(1 for r in [first, *runs] if r[0] != 200 or r[3])
+                results[name] = {
+                    "path": path,
+                    "status": sorted({r[0] for r in [first, *runs]}),
+                    "first_ms": round(first[1], 1),
+                    "p50_ms": _percentile(times, 0.5),
+                    "p95_ms": _percentile(times, 0.95),
+                    "bytes": runs[-1][2],
+                    "failures": failures,
+                }
+        finally:
+            writer.stop.set()
+            if writer.is_alive():
+                writer.join()
+            server.terminate()
+            server.wait(timeout=30)
     if writer.error is not None:
         raise RuntimeError(f"the background writer failed: {writer.error}")
     size = sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
