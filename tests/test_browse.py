@@ -344,3 +344,23 @@ def test_table_counts_come_from_the_summaries(browse_corpus: Path) -> None:
     assert tables["articles"] == BROWSE_ARTICLES
     assert tables["articles_fts_data"] is None and tables["pages"] is None
     assert tables["site_days"] and tables["crawls"] == 1
+
+
+def test_recluster_assignments_keep_the_summaries(browse_corpus: Path, tmp_path: Path) -> None:
+    """What `copydesk recluster` writes (`apply_assignments`): clusters merge and split."""
+    from storage.clusters import apply_assignments
+
+    db = copy_of(browse_corpus, tmp_path)
+    with Corpus(db, create=False) as corpus:
+        stories = [r[0] for r in corpus.db.execute("SELECT story_id FROM wire_summaries LIMIT 2")]
+        members = [
+            r[0]
+            for r in corpus.db.execute(
+                "SELECT id FROM articles WHERE duplicate_of = ? ORDER BY id", [stories[1]]
+            )
+        ]
+        changes = [Reassignment(stories[1], stories[0], "near", 0.9, 0.9)]  # merge
+        changes += [Reassignment(i, stories[0], "near", 0.9, 0.9) for i in members[1:]]
+        changes += [Reassignment(members[0], None, None, None, None)]  # split off
+        assert apply_assignments(corpus, changes) == len(changes)
+        assert summary_problems(corpus.db.conn) == []
