@@ -255,6 +255,20 @@ class Corpus:
                 ],
             )
 
+    def delete_articles(self, ids: Sequence[int]) -> None:
+        """Remove articles (with their pages and fingerprints) in one transaction; the
+        summaries and the search index follow through their triggers."""
+        with self.db.atomic():
+            for table, column in (("pages", "article_id"), ("fingerprints", "article_id")):
+                self.db.conn.executemany(
+                    f"DELETE FROM {table} WHERE {column} = ?", [(i,) for i in ids]
+                )
+            self.db.conn.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in ids])
+
+    def set_cache_mb(self, megabytes: int) -> None:
+        """Give this connection's page cache ``megabytes`` (bulk writes of big corpora)."""
+        self.db.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
+
     def fingerprints(self) -> Iterator[StoredFingerprint]:
         """Every stored fingerprint in id order, for rebuilding the dedup index."""
         sql = (

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from storage.summaries import SUMMARY_SCHEMA, TRIGGERS, rebuild_sql, totals_rebuild_sql
+
 __all__ = ["MIGRATIONS", "UNDATED", "instant_sql", "migrate"]
 
 MIGRATIONS = Migrations("copydesk")
@@ -235,6 +237,31 @@ def dedup_order(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS articles_dedup_order "
         "ON articles (id, published_us, fetched_us, duplicate_of)"
     )
+
+
+@MIGRATIONS(name="0006_browse_summaries")
+def browse_summaries(db: Database) -> None:
+    """Articles per site per day and one row per wire story, kept by triggers in the writer's
+    transaction (`storage.summaries`), filled here from the stored articles; indexes for the
+    facets the browser offers."""
+    for statement in SUMMARY_SCHEMA:
+        db.execute(statement)
+    for statement in rebuild_sql():
+        db.execute(statement)
+    for name, columns in (("language", "language"), ("relation", "relation, duplicate_of")):
+        db.execute(f"CREATE INDEX IF NOT EXISTS articles_{name} ON articles ({columns})")
+
+
+@MIGRATIONS(name="0007_browse_totals")
+def browse_totals(db: Database) -> None:
+    """Articles per day and per site (the charts' totals and busiest sites), kept by the same
+    triggers as `site_days` (re-created here) and filled from it."""
+    for trigger in TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    for statement in SUMMARY_SCHEMA:
+        db.execute(statement)
+    for statement in totals_rebuild_sql():
+        db.execute(statement)
 
 
 def migrate(db: Database) -> None:

@@ -97,3 +97,19 @@ def demo_corpus(demo_sources: Path, tmp_path_factory: pytest.TempPathFactory) ->
     run = crawl(db, sources=str(demo_sources))
     assert run.returncode == 0, run.log[-3000:]
     return db
+
+
+#: Articles in the synthetic browse corpus: enough that a query scanning `articles` shows in
+#: its plan and the charts span two years.
+BROWSE_ARTICLES = 12_000
+
+
+@pytest.fixture(scope="session")
+def browse_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic corpus written through the storage layer (`copydesk bench browse`'s shape);
+    read-only for the tests that use it (copy it to change it)."""
+    from copydesk.bench.browse import build
+
+    db = tmp_path_factory.mktemp("browse-corpus") / "corpus.db"
+    build(db, BROWSE_ARTICLES)
+    return db

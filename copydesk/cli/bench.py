@@ -190,3 +190,40 @@ def bench_crawl(pages: int, rounds: int, extract_sample: int, overrides: tuple[s
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     echo_json(result)
+
+
+@bench.command("browse")
+@click.option(
+    "--articles", type=click.IntRange(1), default=100_000, show_default=True, help="Corpus size."
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Corpus to build, or to reuse when it exists "
+    "(default: copydesk-bench-browse-N.db in the system temporary directory).",
+)
+@click.option(
+    "--repeat", type=click.IntRange(1), default=20, show_default=True, help="Timed runs per page."
+)
+def bench_browse(articles: int, db_path: Path | None, repeat: int) -> None:
+    """Time every page of `copydesk serve` on a big synthetic corpus.
+
+    Builds (or reuses) a corpus of ARTICLES articles through the storage layer (200 sites, two
+    years, ~12% wire copies, authors, five languages, texts of a few hundred words), serves it
+    with `copydesk serve` in a child process and fetches every page a user opens (front page,
+    tables and views with their facets, each canned query, search, article, wire-story and site
+    pages, JSON and CSV) once to warm up and REPEAT times more, while a thread writes articles
+    into the same corpus. Prints p50/p95 milliseconds per page, failures (non-200 answers and
+    time-outs), the writer's transaction times and the corpus size on disk.
+    """
+    from copydesk.bench import browse
+
+    try:
+        result = browse.run(
+            db_path, articles, repeat=repeat, progress=lambda m: click.echo(m, err=True)
+        )
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    echo_json(result)
