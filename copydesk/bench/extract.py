@@ -94,8 +94,12 @@ class PageResult:
 # ---------------------------------------------------------------- scoring primitives
 
 
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
 def _tokens(text: str | None) -> list[str]:
-    return _WORD.findall(text or "")
+    # soft hyphens and zero-width characters split no word, in the truth or the output
+    return _WORD.findall(_INVISIBLE.sub("", text or ""))
 
 
 def _shingles(text: str | None, n: int = 4) -> Counter[tuple[str, ...]]:
