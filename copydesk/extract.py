@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import trafilatura
-from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_metadata
@@ -90,10 +89,10 @@ class Extraction:
     text: str
     title: str | None = None
     authors: list[str] = field(default_factory=list)
+    #: The publication instant with the page's own offset, or its day: read from the page's
+    #: markup and URL only. A date found by searching the text (a sentence, a copyright year)
+    #: would be a guess, so it is left empty.
     published: str | None = None
-    #: A day htmldate found only by searching the page's text (a date in a sentence, a
-    #: copyright year): a guess, never the page's own ``published`` (not stored).
-    published_guess: str | None = None
     site_name: str | None = None
     language: str | None = None
     description: str | None = None
@@ -187,7 +186,6 @@ def extract(
         title=_clean(strip_invisible(headline(table.tree, table.title, site_name, url) or "")),
         authors=people(doc.author if doc is not None else None, site_name, url),
         published=published_timestamp(doc.date if doc is not None else None, html),
-        published_guess=_guessed_day(table.tree, url) if doc is None or not doc.date else None,
         site_name=site_name,
         language=(_clean(doc.language) if doc is not None else None) or _html_lang(html),
         description=_clean(doc.description) if doc is not None else None,
@@ -261,24 +259,13 @@ def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool) -> An
             include_comments=False,
             include_tables=include_tables,
             deduplicate=False,  # process-global cache: output would depend on page order
-            # the page's markup and URL only: a day found in the text is a guess (_guessed_day)
+            # the page's markup and URL only: a day found in the text would be a guess
             date_extraction_params=set_date_params(False),
             output_format="python",
         )
     except (ValueError, etree.LxmlError) as exc:  # trafilatura raises on some broken trees
         raise NotAnArticle("unparsable", str(exc)) from exc
     return doc
-
-
-def _guessed_day(tree: Any, url: str | None) -> str | None:
-    """The day htmldate's extensive search finds in the page's text (None: none found)."""
-    if tree is None:
-        return None
-    try:
-        day: str | None = find_date(copy(tree), url=url, **set_date_params(True))
-    except (ValueError, etree.LxmlError):
-        return None
-    return day
 
 
 def _metadata(tree: HtmlElement, url: str | None) -> Any:
