@@ -170,10 +170,19 @@ def extract(
         blocks = table.trafilatura
     if options.cleanup:
         blocks = clean_blocks(blocks, table.title)
+    shortest = options.min_chars_declared if declared else options.min_chars
+    if model is not None and _length(blocks) < shortest:
+        # The classifier kept too little to be an article where trafilatura may have found
+        # one: a real article is better kept with trafilatura's text than dropped.
+        plain = (
+            clean_blocks(table.trafilatura, table.title) if options.cleanup else table.trafilatura
+        )
+        if _length(plain) >= shortest:
+            blocks = plain
     paragraphs = [block.text for block in blocks]
     text = "\n\n".join(paragraphs)
     length = text_length(text)
-    if length < (options.min_chars_declared if declared else options.min_chars):
+    if length < shortest:
         if not text:
             raise NotAnArticle("no_text")
         raise NotAnArticle(
@@ -199,6 +208,10 @@ def extract(
 # character is about a word (three Latin characters' worth), a Hangul syllable about two.
 _DENSE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HANGUL = re.compile("[\uac00-\ud7af]")
+
+
+def _length(blocks: Sequence[Block]) -> int:
+    return text_length("\n\n".join(block.text for block in blocks))
 
 
 def text_length(text: str) -> int:

@@ -267,3 +267,27 @@ def test_a_short_japanese_article_is_kept() -> None:
     )
     result = extract(page, url="https://news.example.jp/a/1")
     assert len(result.text) < 400 <= text_length(result.text)
+
+
+class _KeepsNothing:
+    """A block model that keeps no block (what the shipped one does on some real pages)."""
+
+    keep_threshold = 0.5
+
+    def probability(self, rows: object) -> object:
+        import numpy as np
+
+        return np.zeros(len(rows))  # type: ignore[arg-type]
+
+
+def test_trafilatura_text_is_kept_when_the_classifier_keeps_too_little(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import copydesk.extract as module
+
+    page = (Path(__file__).parent / "fixtures" / "extract" / "news_article.html").read_text(
+        encoding="utf-8"
+    )
+    monkeypatch.setattr(module, "_block_model", lambda: _KeepsNothing())
+    result = extract(page, url="https://gazette.example/news/flood-barrier")
+    assert result.paragraphs[0].startswith("The river council voted on Tuesday")

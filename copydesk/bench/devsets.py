@@ -28,6 +28,7 @@ __all__ = ["BUILDERS", "DevPage", "build", "corrections", "half_of"]
 
 _DAY = re.compile(r"(\d{4})-(\d{2})[-.](\d{2})")
 _ID_CHARS = re.compile(r"[^A-Za-z0-9]+")
+_SYNTHETIC = re.compile(r"^https?://(www\.)?(example|exemple)\.com/", re.I)
 CORRECTIONS = Path(__file__).with_name("devset_corrections.json")
 
 
@@ -102,14 +103,17 @@ def goose3(root: Path) -> Iterator[DevPage]:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         expected = meta.get("expected", {})
         start = (expected.get("cleaned_text") or "").strip()
+        url = meta.get("url") or expected.get("final_url") or ""
         yield DevPage(
             page_id=_page_id(meta_path.stem.removeprefix("test_")),
-            url=meta.get("url") or expected.get("final_url") or "",
+            url=url,
             html=html_path.read_bytes(),
             title=expected.get("title") or None,
             language=expected.get("meta_lang") or None,
             # goose3 checks that its text starts with these characters: the first sentence-ish
             with_snippets=[start[:200]] if len(start) >= 20 else [],
+            # goose3's hand-made markup tests (example.com) are not news pages
+            page_type="synthetic" if _SYNTHETIC.search(url) else "article",
         )
 
 
