@@ -291,3 +291,17 @@ def test_trafilatura_text_is_kept_when_the_classifier_keeps_too_little(
     monkeypatch.setattr(module, "_block_model", lambda: _KeepsNothing())
     result = extract(page, url="https://gazette.example/news/flood-barrier")
     assert result.paragraphs[0].startswith("The river council voted on Tuesday")
+
+
+def test_a_short_article_that_says_so_is_kept() -> None:
+    body = (
+        "<p>The council closed the coast road on Sunday after a landslide near the harbour.</p>"
+        "<p>Engineers will inspect the cliff on Monday; a diversion runs through the town.</p>"
+    )
+    page = (
+        '<html lang="en"><head><title>Coast road closed</title>'
+        '<meta property="og:type" content="article"></head><body><article>'
+        f"<h1>Coast road closed</h1>{body}</article></body></html>"
+    )
+    result = extract(page, url="https://gazette.example/news/coast-road")
+    assert 150 <= len(result.text) < 400
