@@ -81,8 +81,25 @@ def bench_dedup_scale(sizes: str, workdir: Path | None) -> None:
     is_flag=True,
     help="Also time plain trafilatura on the same pages in the same run (about 2x the time).",
 )
+@click.option(
+    "--beside",
+    is_flag=True,
+    help="Also score trafilatura's text and metadata, extracted in the same run ('trafilatura').",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["tune", "report"]),
+    default=None,
+    help="Only the pages of one half of the sites (dev sets built by build-devset).",
+)
 def bench_extract(
-    directory: Path, baseline: bool, limit: int | None, jobs: int, compare_speed: bool
+    directory: Path,
+    baseline: bool,
+    limit: int | None,
+    jobs: int,
+    compare_speed: bool,
+    beside: bool,
+    split: str | None,
 ) -> None:
     """Score extraction on a directory laid out like WCXB (html/ID.html.gz, ground-truth/ID.json).
 
@@ -95,11 +112,44 @@ def bench_extract(
     try:
         echo_json(
             extract.run(
-                directory, baseline=baseline, limit=limit, jobs=jobs, compare_speed=compare_speed
+                directory,
+                baseline=baseline,
+                limit=limit,
+                jobs=jobs,
+                compare_speed=compare_speed,
+                beside=beside,
+                split=split,
             )
         )
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@bench.command("build-devset")
+@click.argument(
+    "name", type=click.Choice(["newspaper4k", "goose3", "trafilatura-eval", "htmldate"])
+)
+@click.option(
+    "--source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("/work/fetched"),
+    show_default=True,
+    help="Where the projects' repositories were fetched (OWNER+NAME/tests/...).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory to write (html/, ground-truth/, index.json); keep it outside the repo.",
+)
+def bench_build_devset(name: str, source: Path, out: Path) -> None:
+    """Turn what another extraction project's tests assert into a dev set in the WCXB layout."""
+    from copydesk.bench import devsets
+
+    try:
+        echo_json(devsets.build(name, source, out))
+    except FileNotFoundError as exc:
+        raise click.ClickException(f"{exc}: fetch the project's repository into {source}") from exc
 
 
 @bench.command("train-blocks")
