@@ -161,7 +161,8 @@ class CrawlRecorder:
         self._add(
             Discovery.from_dict(
                 item.url,
-                "stored",
+                # no id: handed off to a writer (COPYDESK_HANDOFF), stored once it confirms
+                "stored" if item.id is not None else "handed_off",
                 item.discovery,
                 source=item.source,
                 article_id=item.id,

@@ -6,14 +6,14 @@ import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from copydesk.dedup import Deduper, DedupParams, Fingerprint, ParamsMismatch
+from copydesk.corpusdedup import open_deduper
+from copydesk.dedup import Deduper, DedupParams, Fingerprint
 from crawler.items import ArticleItem
 from crawler.known import shared
-from storage.clusters import PARAMS_KEY
-from storage.corpus import Corpus, CorpusError, default_db_path
+from storage.corpus import Corpus, default_db_path
 
 __all__ = ["DedupPipeline"]
 
@@ -39,33 +39,15 @@ class DedupPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
+        if crawler.settings.get("COPYDESK_HANDOFF"):
+            raise NotConfigured("COPYDESK_HANDOFF is set: the writer deduplicates and stores")
         assert crawler.stats is not None
         db_path = str(default_db_path(crawler.settings.get("COPYDESK_DB")))
         return cls(db_path, DedupParams(), crawler.stats)
 
     def open_spider(self) -> None:
         self.corpus = Corpus(self.db_path)
-        stored = self.corpus.get_meta(PARAMS_KEY)
-        if stored is None:
-            self.corpus.set_meta(PARAMS_KEY, self.params.to_json())
-        else:
-            try:
-                self.params.check_compatible(stored)
-            except ParamsMismatch as exc:
-                raise CorpusError(f"{self.db_path}: {exc}") from exc
-        # Name/number sketches of stored articles are read back when a candidate needs them.
-        self.deduper = Deduper(self.params, lookup=self.corpus.fingerprint)
-        try:
-            prefix = self.deduper.stored_prefix
-            self.deduper.load_stored(
-                self.corpus.read_ahead(Corpus.dedup_orders),
-                self.corpus.read_ahead(lambda c: c.fingerprint_batches(prefix)),
-            )
-        except ValueError as exc:
-            raise CorpusError(
-                f"{self.db_path}: stored fingerprints are unreadable ({exc}); "
-                "run `copydesk recluster --rebuild`"
-            ) from exc
+        self.deduper = open_deduper(self.corpus, self.params)
         self._copies0 = self.deduper.copies
         self._next_id = self.corpus.max_article_id() + 1
         logger.info("Dedup index rebuilt from %d stored fingerprints", len(self.deduper))

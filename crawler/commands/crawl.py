@@ -8,6 +8,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from copydesk.handoff import HandoffError, connect
 from crawler.extensions import EXIT_BROKEN_SOURCE, EXIT_FAILED, EXIT_OK
 from crawler.lock import CorpusLock, Locked
 from crawler.sources import SourcesError
@@ -44,6 +45,14 @@ class Command(ScrapyCrawl):
             spidercls(**opts.spargs)
         except (SourcesError, WindowError) as exc:
             raise UsageError(str(exc), print_help=False) from exc
+        handoff = self.settings.get("COPYDESK_HANDOFF")
+        if handoff:
+            try:
+                connect(handoff).close()
+            except HandoffError as exc:
+                sys.stderr.write(f"copydesk: {exc}\n")
+                self.exitcode = EXIT_FAILED
+                return
         db = default_db_path(self.settings.get("COPYDESK_DB"))
         try:
             lock = CorpusLock(db).acquire()
