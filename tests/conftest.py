@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
+from copydesk.bench.redisserver import RedisServer, RedisServerMissing
 from copydesk.demo.server import SiteServer
 from copydesk.demo.sites import load_sites, sources_toml
 
@@ -101,55 +100,21 @@ def demo_corpus(demo_sources: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return db
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on (now)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def redis_server() -> Iterator[str]:
     """A real ``redis-server`` of this test run on 127.0.0.1, no persistence; its base URL."""
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.skip("redis-server is not installed (`./dev setup` installs it from apt)")
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(
-        [exe, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1",
-         "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"redis://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            assert server.poll() is None, "redis-server exited at start"
-            assert time.monotonic() < deadline, "redis-server did not answer within 20 s"
-            time.sleep(0.05)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        server = RedisServer()
+    except RedisServerMissing as exc:
+        pytest.skip(str(exc))
+    with server:
+        yield server.url
 
 
 @pytest.fixture
 def redis_url(redis_server: str) -> str:
     """The test run's Redis, emptied for this test."""
-    with socket.create_connection(("127.0.0.1", int(redis_server.rsplit(":", 1)[1]))) as sock:
-        sock.sendall(b"FLUSHALL\r\n")
-        assert sock.recv(16).startswith(b"+OK")
-    return f"{redis_server}/0"
+    url = f"{redis_server}/0"
+    with redis.Redis.from_url(url) as client:
+        client.flushall()
+    return url

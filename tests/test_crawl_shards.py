@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from copydesk.bench.redisserver import free_port
 from copydesk.cli import cli
 from copydesk.demo.server import SiteServer
 from copydesk.handoff import STREAM, connect, status
@@ -24,7 +25,7 @@ from crawler.lock import CorpusLock
 from crawler.shard import owner
 from crawler.sources import site_of
 
-from .conftest import REPO, CrawlRun, crawl, free_port, rows
+from .conftest import REPO, CrawlRun, crawl, rows
 from .fixtures.web.newsweb import Article, article_html
 
 pytestmark = pytest.mark.slow

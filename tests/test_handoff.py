@@ -11,6 +11,7 @@ import pytest
 import redis
 from click.testing import CliRunner
 
+from copydesk.bench.redisserver import free_port
 from copydesk.cli import cli
 from copydesk.dedup import DedupParams, fingerprint
 from copydesk.handoff import (
@@ -31,7 +32,7 @@ from crawler.spiders.news import NewsSpider
 from storage.corpus import Corpus, NewArticle
 from storage.handoff import origin_id, record_confirmed
 
-from .conftest import free_port, rows
+from .conftest import rows
 from .test_dedup_core import LOCAL, WIRE
 
 P = DedupParams()
@@ -248,3 +249,12 @@ def test_writer_command_drains_the_stream(redis_url: str, tmp_path: Path) -> Non
     assert bad.exit_code == 1 and "start redis-server" in bad.output
     with pytest.raises(redis.ResponseError):
         connect(redis_url).xgroup_create(STREAM, GROUP, id="0")  # the writer made the group
+
+
+def test_bench_writer_prints_its_figures(redis_server: str) -> None:
+    result = CliRunner().invoke(cli, ["bench", "writer", "--articles", "60", "--rounds", "1"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output[result.output.index("{") :])
+    assert report["articles"] == 60
+    assert report["copies"] >= 1  # planted wire copies found
+    assert report["articles_per_s"] > 0 and report["writer_cpu_ms_per_article"] > 0

@@ -190,3 +190,29 @@ def bench_crawl(pages: int, rounds: int, extract_sample: int, overrides: tuple[s
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     echo_json(result)
+
+
+@bench.command("writer")
+@click.option("--articles", type=int, default=2000, show_default=True, help="Articles.")
+@click.option("--rounds", type=int, default=3, show_default=True, help="Rounds.")
+@click.option("--batch", type=int, default=200, show_default=True, help="Articles per commit.")
+def bench_writer(articles: int, rounds: int, batch: int) -> None:
+    """Measure the writer of multi-machine crawls: articles per second and CPU per article.
+
+    Generates ARTICLES articles as crawl shards hand them off (the crawl benchmark's pages,
+    ~10% planted wire copies), fills the stream of a private redis-server on 127.0.0.1, then
+    times one writer storing them into a fresh corpus, ROUNDS times. Prints medians and each
+    round.
+    """
+    from copydesk.bench import writer
+    from copydesk.bench.redisserver import RedisServerMissing
+
+    if articles < 10 or rounds < 1:
+        raise click.BadParameter("need --articles >= 10 and --rounds >= 1")
+    try:
+        result = writer.run(
+            articles, rounds, batch, progress=lambda message: click.echo(message, err=True)
+        )
+    except RedisServerMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+    echo_json(result)
