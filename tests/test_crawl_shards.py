@@ -3,6 +3,7 @@ redis-server and real SQLite, with processes killed (-9) halfway."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -293,3 +294,15 @@ def test_a_writer_killed_mid_crawl_then_restarted_stores_each_article_once(
     assert_stored_once(central)
     handoff = status(connect(redis_url))
     assert (handoff["stream_length"], handoff["pending"]) == (0, 0)
+
+
+def test_bench_crawl_with_shards_prints_both_rates(redis_server: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["bench", "crawl", "--pages", "40", "--rounds", "1", "--shards", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output[result.output.index("{") :])
+    (round_,) = report["by_round"]
+    assert round_["sharded_articles_stored"] == round_["one_process_articles_stored"] == 40
+    assert sum(round_["pages_by_shard"]) == 40 and round_["left_in_stream"] == 0
+    assert report["ratio"] > 0

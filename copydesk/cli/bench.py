@@ -157,7 +157,16 @@ def bench_train_blocks(directory: Path, out: Path, use: str, jobs: int, limit: i
     metavar="NAME=VALUE",
     help="A Scrapy setting for the full-pipeline crawls (repeatable).",
 )
-def bench_crawl(pages: int, rounds: int, extract_sample: int, overrides: tuple[str, ...]) -> None:
+@click.option(
+    "--shards",
+    type=int,
+    default=0,
+    help="Instead: compare one crawl process with this many shard processes and a writer "
+    "(multi-machine crawls, run on this machine).",
+)
+def bench_crawl(
+    pages: int, rounds: int, extract_sample: int, overrides: tuple[str, ...], shards: int
+) -> None:
     """Crawl a generated local news web and compare the pipeline with the CPU limit.
 
     Generates PAGES article pages (~65 KB, templates with navigation, sidebars, comments and
@@ -179,6 +188,16 @@ def bench_crawl(pages: int, rounds: int, extract_sample: int, overrides: tuple[s
         if not sep or not name:
             raise click.BadParameter(f"expected NAME=VALUE, got {override!r}")
         settings[name] = value
+    if shards:
+        from copydesk.bench import shards as sharded
+
+        try:
+            echo_json(
+                sharded.run(pages, rounds, shards, settings, lambda m: click.echo(m, err=True))
+            )
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from exc
+        return
     try:
         result = crawl.run(
             pages=pages,
