@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from copydesk.bench.redisserver import free_port
+from copydesk.bench.redisserver import RedisServer, RedisServerMissing, free_port
 from copydesk.cli import cli
 from copydesk.demo.server import SiteServer
 from copydesk.handoff import STREAM, connect, status
@@ -306,3 +306,39 @@ def test_bench_crawl_with_shards_prints_both_rates(redis_server: str) -> None:
     assert round_["sharded_articles_stored"] == round_["one_process_articles_stored"] == 40
     assert sum(round_["pages_by_shard"]) == 40 and round_["left_in_stream"] == 0
     assert report["ratio"] > 0
+
+
+def test_redis_lost_mid_crawl_stops_the_shard_with_exit_1(
+    slow_web: SiteServer, tmp_path: Path
+) -> None:
+    central, state = tmp_path / "central.db", tmp_path / "state.db"
+    try:  # a Redis of this test's own, to stop halfway
+        server = RedisServer().__enter__()
+    except RedisServerMissing as exc:
+        pytest.skip(str(exc))
+    try:
+        url = f"{server.url}/0"
+        with writer(url, central):
+            run_async = subprocess.Popen(
+                shard_command(state, url, "1/1", url=slow_web.url("slow", "/feed.xml")),
+                cwd=REPO,
+                env=child_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                wait_for(lambda: count(central) >= 2, what="two articles stored")
+                server.__exit__()  # Redis goes away halfway
+                _, log = run_async.communicate(timeout=120)
+            finally:
+                if run_async.poll() is None:
+                    run_async.kill()
+    finally:
+        server.__exit__()
+    assert run_async.returncode == 1, log[-3000:]
+    assert "Lost the hand-off Redis" in log
+    # only what the writer stored and confirmed counts as stored on the shard
+    confirmed = {r["url"] for r in rows(state, "SELECT url FROM handoff_stored")}
+    assert confirmed <= set(urls(central))
+    assert rows(state, "SELECT finish_reason FROM crawls")[-1]["finish_reason"] == "handoff_failed"

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import FrameType
 
 import click
+import redis
 
 from copydesk.cli import DB_OPTION, cli, echo_json, resolve_db
 from copydesk.dedup import DedupParams
@@ -63,6 +64,11 @@ def writer_command(
             totals = writer.run(idle_exit=idle_exit, should_stop=lambda: stop)
     except (HandoffError, CorpusError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except redis.RedisError as exc:
+        raise click.ClickException(
+            f"lost Redis ({exc}); what was committed is kept: start the writer again once Redis "
+            "answers, it first finishes what it had read"
+        ) from exc
     finally:
         lock.release()
         for signum, handler in saved.items():
