@@ -23,7 +23,8 @@ EXIT_LOCKED = 75
 
 EXIT_CODES = f"""
 Exit status: {EXIT_OK} the crawl finished and every source is healthy; {EXIT_FAILED} the crawl
-failed (could not start, or ended for another reason than finishing); {EXIT_USAGE} bad
+failed (could not start, e.g. the COPYDESK_HANDOFF Redis is unreachable, or ended for another
+reason than finishing); {EXIT_USAGE} bad
 arguments; {EXIT_BROKEN_SOURCE} the crawl finished but a source is broken (yields nothing,
 answers with challenge or consent pages, or dropped sharply below its usual volume);
 {EXIT_LOCKED} another crawl of the same corpus is running (nothing was done).
