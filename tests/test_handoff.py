@@ -96,6 +96,13 @@ def test_shards_split_the_sources_of_a_crawl() -> None:
     assert all(names)
 
 
+def test_a_shard_that_owns_no_source_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    site = SITES[0]
+    other = 2 if owner(site, 2) == 1 else 1
+    assert NewsSpider(url=f"http://{site}/", shard=f"{other}/2").sources == []
+    assert f"Shard {other}/2 owns none of the 1 sources" in caplog.text
+
+
 # -- messages ---------------------------------------------------------------------------------
 
 

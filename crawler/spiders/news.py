@@ -67,7 +67,12 @@ class NewsSpider(scrapy.Spider):
         #: ``-a shard=K/N``: this process crawls only the sites that shard K of N owns.
         self.shard: Shard | None = parse_shard(shard) if shard else None
         if self.shard is not None:
+            every = len(self.sources)
             self.sources = self.shard.select(self.sources)
+            if not self.sources:
+                logger.warning(
+                    "Shard %s owns none of the %d sources: nothing to crawl", shard, every
+                )
         self.since = parse_since(since)
         self.copydesk_args: dict[str, Any] = {"url": url, "sources": sources, **kwargs}
         if since:
