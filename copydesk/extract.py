@@ -22,9 +22,10 @@ from copydesk.extraction.cleanup import clean_blocks
 from copydesk.extraction.dates import published_timestamp
 from copydesk.extraction.gate import page_signals
 from copydesk.extraction.model import BlockModel, ModelError, shipped_model
-from copydesk.extraction.pagefeatures import page_block_features
+from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES, page_block_features
 from copydesk.extraction.segment import PageBlock, recirculation_boxes, repair, segment
 from copydesk.extraction.title import strip_site_name
+from copydesk.reasons import Reason
 
 __all__ = [
     "EXTRACTOR_VERSION",
@@ -50,10 +51,10 @@ _HTML_LANG = re.compile(
 
 
 class NotAnArticle(Exception):
-    """The page is not stored; ``reason`` is a short stat-friendly code."""
+    """The page is not stored, for ``reason`` (lasting: see :mod:`copydesk.reasons`)."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
+    def __init__(self, reason: Reason, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else str(reason))
         self.reason = reason
         self.detail = detail
 
@@ -114,7 +115,7 @@ def page_table(html: str | bytes, url: str | None = None, include_tables: bool =
     """Parse ``html`` once, extract it with trafilatura, cut it into blocks and describe them."""
     tree = _parse(html)
     if tree is None:
-        raise NotAnArticle("unparsable", "no HTML tree")
+        raise NotAnArticle(Reason.UNPARSABLE, "no HTML tree")
     repair(tree)  # an unclosed <button> would swallow the page (trafilatura drops buttons)
     blocks = segment(tree)
     doc = _trafilatura(tree, url, include_tables)  # copies the tree: the blocks stay valid
@@ -136,15 +137,15 @@ def extract(
     options = options or ExtractOptions()
     if isinstance(html, bytes):
         if not html.strip():
-            raise NotAnArticle("empty")
+            raise NotAnArticle(Reason.EMPTY)
         if b"\x00" in html[:2048]:
-            raise NotAnArticle("not_html", "binary content")
+            raise NotAnArticle(Reason.NOT_HTML, "binary content")
     elif not html.strip():
-        raise NotAnArticle("empty")
+        raise NotAnArticle(Reason.EMPTY)
     if options.page_type_gate:
         reason = page_signals(html, url).not_article_reason
         if reason:
-            raise NotAnArticle("not_article_type", reason)
+            raise NotAnArticle(Reason.NOT_ARTICLE_TYPE, reason)
     table = page_table(html, url, options.include_tables)
     model = _block_model() if options.classify_blocks else None
     if model is not None:
@@ -158,8 +159,8 @@ def extract(
     text = "\n\n".join(paragraphs)
     if len(text) < options.min_chars:
         if not text:
-            raise NotAnArticle("no_text")
-        raise NotAnArticle("too_short", f"{len(text)} chars in {len(paragraphs)} paragraphs")
+            raise NotAnArticle(Reason.NO_TEXT)
+        raise NotAnArticle(Reason.TOO_SHORT, f"{len(text)} chars in {len(paragraphs)} paragraphs")
     doc = table.document
     site_name = _clean(doc.sitename) if doc is not None else None
     return Extraction(
@@ -179,8 +180,8 @@ def extract(
 @cache
 def _block_model() -> BlockModel | None:
     """The shipped block model, or None (logged once) when it cannot be loaded."""
-    try:
-        return shipped_model()
+    try:  # the trees find their features by name in the rows page_block_features builds
+        return shipped_model().for_features(PAGE_FEATURE_NAMES)
     except ModelError as exc:
         logger.warning("block classifier disabled, keeping trafilatura's extraction: %s", exc)
         return None
@@ -214,7 +215,7 @@ def _parse(html: str | bytes) -> HtmlElement | None:
     try:
         return load_html(html)
     except (ValueError, TypeError, etree.LxmlError) as exc:
-        raise NotAnArticle("unparsable", str(exc)) from exc
+        raise NotAnArticle(Reason.UNPARSABLE, str(exc)) from exc
 
 
 def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool) -> Any:
@@ -231,7 +232,7 @@ def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool) -> An
             output_format="python",
         )
     except (ValueError, etree.LxmlError) as exc:  # trafilatura raises on some broken trees
-        raise NotAnArticle("unparsable", str(exc)) from exc
+        raise NotAnArticle(Reason.UNPARSABLE, str(exc)) from exc
     return doc
 
 

@@ -22,6 +22,7 @@ import redis
 from copydesk.corpusdedup import open_deduper
 from copydesk.dedup import Deduper, DedupParams, Fingerprint
 from copydesk.handoff import GROUP, STREAM, WRITER, Message, confirm_stream, decode
+from crawler.lock import CorpusLock
 from storage.corpus import Corpus, NewArticle, Reassignment, utcnow
 from storage.handoff import article_ids
 
@@ -45,7 +46,11 @@ class BatchResult:
 
 
 class Writer:
-    """The consumer of the hand-off stream for the corpus at ``db_path``."""
+    """The consumer of the hand-off stream for the corpus at ``db_path``.
+
+    Opening it takes ``<corpus>.lock`` (:class:`crawler.lock.Locked` when another writer or
+    a crawl holds the corpus), as a crawl does; closing it releases the lock.
+    """
 
     def __init__(
         self,
@@ -62,26 +67,35 @@ class Writer:
         self.consumer = consumer
         self.batch = max(1, batch)
         self.block_ms = block_ms
+        self.lock: CorpusLock | None = None
         self.corpus: Corpus | None = None
         self.deduper: Deduper | None = None
         self._next_id = 1
         self.totals = BatchResult()
 
     def open(self) -> Writer:
-        self.corpus = Corpus(self.db_path)
-        self.deduper = open_deduper(self.corpus, self.params)
-        self._next_id = self.corpus.max_article_id() + 1
+        self.lock = CorpusLock(self.db_path).acquire()
         try:
-            self.client.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+            self.corpus = Corpus(self.db_path)
+            self.deduper = open_deduper(self.corpus, self.params)
+            self._next_id = self.corpus.max_article_id() + 1
+            try:
+                self.client.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+            except redis.ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def close(self) -> None:
         if self.corpus is not None:
             self.corpus.close()
             self.corpus = None
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     def __enter__(self) -> Writer:
         return self.open()

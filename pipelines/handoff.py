@@ -12,15 +12,18 @@ from typing import Any
 import redis
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from copydesk.handoff import Sender, connect
+from copydesk.reasons import Reason
+from crawler.extensions import CorpusExtension
 from crawler.items import ArticleItem
+from crawler.rejections import Rejected
 from pipelines.storage import to_new_article
-from storage.corpus import Corpus, default_db_path
+from storage.corpus import Corpus
 from storage.handoff import (
     confirmed_position,
     origin_id,
@@ -38,24 +41,25 @@ class HandoffPipeline:
 
     Enabled by ``COPYDESK_HANDOFF`` (a Redis URL); the dedup and storage pipelines then step
     aside and ``COPYDESK_DB`` is this shard's state database (known URLs, feed validators,
-    source health; no articles). When the stream holds ``COPYDESK_HANDOFF_MAXLEN`` entries the
-    pipeline waits for the writer. A URL counts as stored only once the writer confirms it:
-    confirmations are read every ``poll`` seconds and when the crawl ends (waiting up to
-    ``COPYDESK_HANDOFF_CONFIRM_WAIT`` seconds for the last ones; later ones are read by the
-    next run). If Redis goes away the crawl stops with ``handoff_failed`` (exit status 1).
+    source health; no articles), reached through the crawl's :class:`CorpusExtension`. When
+    the stream holds ``COPYDESK_HANDOFF_MAXLEN`` entries the pipeline waits for the writer.
+    A URL counts as stored only once the writer confirms it: confirmations are read every
+    ``poll`` seconds and when the crawl ends (waiting up to ``COPYDESK_HANDOFF_CONFIRM_WAIT``
+    seconds for the last ones; later ones are read by the next run). If Redis goes away the
+    crawl stops with ``handoff_failed`` (exit status 1).
     """
 
     def __init__(
         self,
         url: str,
-        db_path: str,
+        corpus: CorpusExtension,
         stats: StatsCollector,
         maxlen: int,
         confirm_wait: float,
         poll: float = 0.2,
     ) -> None:
         self.url = url
-        self.db_path = db_path
+        self.shared = corpus
         self.stats = stats
         self.maxlen = maxlen
         self.confirm_wait = confirm_wait
@@ -78,7 +82,7 @@ class HandoffPipeline:
         assert crawler.stats is not None
         pipeline = cls(
             url,
-            str(default_db_path(settings.get("COPYDESK_DB"))),
+            CorpusExtension.of(crawler),
             crawler.stats,
             maxlen=settings.getint("COPYDESK_HANDOFF_MAXLEN"),
             confirm_wait=settings.getfloat("COPYDESK_HANDOFF_CONFIRM_WAIT"),
@@ -90,13 +94,14 @@ class HandoffPipeline:
 
     def open_spider(self) -> None:
         shard = getattr(self.crawler.spider, "shard", None) if self.crawler else None
-        self.corpus = Corpus(self.db_path)
+        self.corpus = self.shared.corpus
+        assert self.corpus is not None, "the corpus extension is open"
         self.sender = Sender(
             connect(self.url),
             origin_id(self.corpus),
             str(shard or "1/1"),
             self.maxlen,
-            db=str(Path(self.db_path).resolve()),
+            db=str(Path(self.shared.db_path).resolve()),
         )
         self.position = confirmed_position(self.corpus)
         while self.read_confirmations():  # what the writer confirmed since the last run
@@ -140,7 +145,7 @@ class HandoffPipeline:
             exc,
         )
         if self.crawler is not None and self.crawler.engine is not None:
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="handoff_failed"))
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=Reason.HANDOFF_FAILED))
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
@@ -162,8 +167,8 @@ class HandoffPipeline:
                 waited = True
                 self.stats.inc_value("copydesk/handoff/waited")
             await asyncio.sleep(self.poll)
-        self.stats.inc_value("copydesk/dropped/handoff_failed")
-        raise DropItem(f"not handed off (handoff_failed): {item.url}", log_level="DEBUG")
+        self.stats.inc_value(f"copydesk/dropped/{Reason.HANDOFF_FAILED}")
+        raise Rejected(Reason.HANDOFF_FAILED, item.url)
 
     async def close_spider(self) -> None:
         if self._loop is not None and self._loop.running:
@@ -182,7 +187,6 @@ class HandoffPipeline:
             )
 
     def spider_closed(self) -> None:
-        if self.corpus is not None:
+        if self.corpus is not None:  # the corpus extension closes it when the engine stops
             settle_discoveries(self.corpus)
-            self.corpus.close()
             self.corpus = None

@@ -8,11 +8,14 @@ import sqlite3
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
+from copydesk.reasons import Reason
+from crawler.extensions import CorpusExtension
 from crawler.items import ArticleItem
-from storage.corpus import Corpus, NewArticle, Reassignment, default_db_path
+from crawler.rejections import Rejected
+from storage.corpus import Corpus, NewArticle, Reassignment
 
 __all__ = ["StoragePipeline", "to_new_article"]
 
@@ -62,13 +65,9 @@ class StoragePipeline:
     """
 
     def __init__(
-        self,
-        db_path: str,
-        stats: StatsCollector,
-        batch_size: int = 200,
-        interval: float = 0.1,
+        self, corpus: CorpusExtension, stats: StatsCollector, batch_size: int, interval: float
     ) -> None:
-        self.db_path = db_path
+        self.shared = corpus
         self.stats = stats
         self.batch_size = max(1, batch_size)
         self.interval = interval
@@ -83,20 +82,18 @@ class StoragePipeline:
         settings = crawler.settings
         assert crawler.stats is not None
         return cls(
-            str(default_db_path(settings.get("COPYDESK_DB"))),
+            CorpusExtension.of(crawler),
             crawler.stats,
-            batch_size=settings.getint("COPYDESK_COMMIT_BATCH", 200),
-            interval=settings.getfloat("COPYDESK_COMMIT_INTERVAL", 0.1),
+            batch_size=settings.getint("COPYDESK_COMMIT_BATCH"),
+            interval=settings.getfloat("COPYDESK_COMMIT_INTERVAL"),
         )
 
     def open_spider(self) -> None:
-        self.corpus = Corpus(self.db_path)
+        self.corpus = self.shared.corpus
 
     def close_spider(self) -> None:
         self.flush()
-        if self.corpus is not None:
-            self.corpus.close()
-            self.corpus = None
+        self.corpus = None
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
@@ -146,9 +143,9 @@ class StoragePipeline:
         try:
             self.corpus.write([article], reassignments)
         except sqlite3.IntegrityError as exc:
-            self.stats.inc_value("copydesk/dropped/integrity")
+            self.stats.inc_value(f"copydesk/dropped/{Reason.INTEGRITY}")
             if not future.done():
-                future.set_exception(DropItem(f"not stored ({exc}): {article.url}"))
+                future.set_exception(Rejected(Reason.INTEGRITY, article.url, str(exc), "WARNING"))
             return
         self._acknowledge([(article, reassignments, future)])
 

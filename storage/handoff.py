@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from storage.corpus import Corpus, in_chunks, utcnow
+from storage.discovery import HANDED_OFF, STORED
 
 __all__ = [
     "Confirmation",
@@ -70,11 +71,11 @@ def settle_discoveries(corpus: Corpus) -> int:
     """Mark discoveries handed off and since confirmed as stored; how many changed."""
     with corpus.db.atomic():
         cursor = corpus.db.execute(
-            "UPDATE discoveries SET outcome = 'stored', outcome_at = ?, article_id = "
+            "UPDATE discoveries SET outcome = ?, outcome_at = ?, article_id = "
             "(SELECT h.article_id FROM handoff_stored h WHERE h.url = discoveries.url) "
-            "WHERE outcome = 'handed_off' "
+            "WHERE outcome = ? "
             "AND url IN (SELECT url FROM handoff_stored)",
-            [utcnow()],
+            [STORED, utcnow(), HANDED_OFF],
         )
     return cursor.rowcount
 

@@ -81,6 +81,7 @@ def shard_command(state: Path, redis_url: str, shard: str, **args: str) -> list[
     settings = {
         "COPYDESK_DB": str(state), "COPYDESK_HANDOFF": redis_url, "AUTOTHROTTLE_ENABLED": "False",
         "DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS": "2", "COPYDESK_EXTRACT_WORKERS": "0",
+        "COPYDESK_ALLOW_NETWORKS": "127.0.0.0/8",  # the demo web is on 127.0.0.1
     }  # fmt: skip
     for key, value in settings.items():
         command += ["-s", f"{key}={value}"]

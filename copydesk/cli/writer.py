@@ -15,7 +15,7 @@ from copydesk.cli import DB_OPTION, cli, echo_json, resolve_db
 from copydesk.dedup import DedupParams
 from copydesk.handoff import HandoffError, connect
 from copydesk.writer import Writer
-from crawler.lock import CorpusLock, Locked
+from crawler.lock import Locked
 from storage.corpus import CorpusError
 
 #: EX_TEMPFAIL, as for a crawl: another writer holds the corpus.
@@ -46,11 +46,6 @@ def writer_command(
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     db = resolve_db(db_path)
-    try:
-        lock = CorpusLock(db).acquire()
-    except Locked as exc:
-        click.echo(f"copydesk: {exc}; not starting a second writer", err=True)
-        sys.exit(EXIT_LOCKED)
     stop = False
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -62,6 +57,9 @@ def writer_command(
         client = connect(redis_url)
         with Writer(client, db, DedupParams(), batch=batch) as writer:
             totals = writer.run(idle_exit=idle_exit, should_stop=lambda: stop)
+    except Locked as exc:
+        click.echo(f"copydesk: {exc}; not starting a second writer", err=True)
+        sys.exit(EXIT_LOCKED)
     except (HandoffError, CorpusError) as exc:
         raise click.ClickException(str(exc)) from exc
     except redis.RedisError as exc:
@@ -70,7 +68,6 @@ def writer_command(
             "answers, it first finishes what it had read"
         ) from exc
     finally:
-        lock.release()
         for signum, handler in saved.items():
             signal.signal(signum, handler)
     echo_json(

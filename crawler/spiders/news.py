@@ -15,6 +15,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from copydesk.reasons import Reason, family_reason
 from crawler.discovery import DiscoveryError, Entry, feed_links, parse_feed, parse_sitemap, sniff
 from crawler.health import challenge_kind
 from crawler.items import PageItem
@@ -50,6 +51,11 @@ class NewsSpider(scrapy.Spider):
     """
 
     name = "news"
+    # From the COPYDESK_SECTION* settings, in from_crawler.
+    section_depth: int
+    section_limit: int
+    max_page: int
+    sections_mode: str
 
     def __init__(
         self,
@@ -84,19 +90,15 @@ class NewsSpider(scrapy.Spider):
         self._requested: set[str] = set()
         #: Section pages requested per site in this run.
         self._section_pages: dict[str, int] = {}
-        self.section_depth = 2
-        self.section_limit = 50
-        self.max_page = 10
-        self.sections_mode = "auto"
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.section_depth = settings.getint("COPYDESK_SECTION_DEPTH", 2)
-        spider.section_limit = settings.getint("COPYDESK_SECTION_PAGES", 50)
-        spider.max_page = settings.getint("COPYDESK_SECTION_MAX_PAGE", 10)
-        spider.sections_mode = settings.get("COPYDESK_SECTIONS", "auto")
+        spider.section_depth = settings.getint("COPYDESK_SECTION_DEPTH")
+        spider.section_limit = settings.getint("COPYDESK_SECTION_PAGES")
+        spider.max_page = settings.getint("COPYDESK_SECTION_MAX_PAGE")
+        spider.sections_mode = settings.get("COPYDESK_SECTIONS")
         if spider.sections_mode not in SECTION_MODES:
             raise SourcesError(f"COPYDESK_SECTIONS must be one of {', '.join(SECTION_MODES)}")
         return spider
@@ -224,12 +226,12 @@ class NewsSpider(scrapy.Spider):
         # a Google News entry is an article, unless it is the homepage
         trusted = bool(entry.meta.get("publication")) and not is_listing(url)
         if via != "section" and not trusted and classify(url) == "section":
-            self.drop("listing", url, "a homepage, section, tag or author page", source=source)
+            self.drop(Reason.LISTING, url, "a homepage, section, tag or author page", source=source)
             return None
         url_date = date_in_url(url)
         date = entry.published or entry.meta.get("lastmod") or url_date
         if not in_window(date, self.since):
-            self.drop("outside_window", url, f"dated {date}", source=source)
+            self.drop(Reason.OUTSIDE_WINDOW, url, f"dated {date}", source=source)
             return None
         discovery: dict[str, Any] = {"via": via, "from": found_in, "seen_at": utcnow()}
         if entry.title:
@@ -277,7 +279,7 @@ class NewsSpider(scrapy.Spider):
         try:
             entries = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
-            self.drop(f"feed_{exc.reason}", response.url, str(exc), source=source)
+            self.drop(family_reason("feed_", exc.reason), response.url, str(exc), source=source)
             return
         self.count("feeds_read", source=source)
         yield from self.article_requests(entries, source, via, response.url)
@@ -292,7 +294,7 @@ class NewsSpider(scrapy.Spider):
         try:
             entries, children = parse_sitemap(response.body, response.url)
         except DiscoveryError as exc:
-            self.drop(f"sitemap_{exc.reason}", response.url, str(exc), source=source)
+            self.drop(family_reason("sitemap_", exc.reason), response.url, str(exc), source=source)
             return
         self.count("sitemaps_read", source=source)
         response.meta["copydesk_children"] = children  # kept with the validators for a 304
@@ -304,7 +306,7 @@ class NewsSpider(scrapy.Spider):
         """Follow the feeds a homepage announces and the sitemaps its robots.txt names; crawl
         its sections when it has neither (or always, with ``COPYDESK_SECTIONS=always``)."""
         if not _is_html(response):
-            self.drop("homepage_not_html", response.url, source=source)
+            self.drop(Reason.HOMEPAGE_NOT_HTML, response.url, source=source)
             return
         feeds = feed_links(response.body, response.url)
         self.count("discovered/feeds_autodiscovered", len(feeds))
@@ -390,7 +392,7 @@ class NewsSpider(scrapy.Spider):
     ) -> Iterator[PageItem]:
         if not _is_html(response):
             content_type = _content_type(response)
-            self.reject("not_html", response.url, source, discovery, content_type or "none")
+            self.reject(Reason.NOT_HTML, response.url, source, discovery, content_type or "none")
             return
         wall = challenge_kind(response.body)
         if wall:
@@ -416,9 +418,9 @@ class NewsSpider(scrapy.Spider):
             status = failure.value.response.status
             discovery = request.cb_kwargs.get("discovery")
             if status in GONE_STATUSES and discovery is not None and source is not None:
-                self.reject(f"http_{status}", request.url, source, discovery)
+                self.reject(family_reason("http_", status), request.url, source, discovery)
             else:
-                self.drop(f"http_{status}", request.url, source=source)
+                self.drop(family_reason("http_", status), request.url, source=source)
             return
         if failure.check(IgnoreRequest):  # robots.txt or already stored: counted where decided
             logger.debug("Ignored %s: %s", request.url, failure.getErrorMessage())
