@@ -56,6 +56,7 @@ class Reason(StrEnum):
     PAGE_MEMORY = "page_memory", False  # over the worker's memory budget
     EXTRACT_ERROR = "extract_error", False  # an unexpected error on this page (a bug: logged)
     WORKER_DIED = "worker_died", False  # its worker died twice while extracting it
+    HANDOFF_FAILED = "handoff_failed", False  # the hand-off Redis went away (multi-machine)
 
 
 #: Prefixes of reasons built from another vocabulary (a feed's or sitemap's parse error, an

@@ -20,7 +20,7 @@ from crawler.lock import CorpusLock
 from crawler.rejections import Rejected
 from crawler.signals import url_rejected
 from storage.corpus import Corpus, default_db_path
-from storage.discovery import Discovery, DiscoveryStore, SourceRun
+from storage.discovery import HANDED_OFF, STORED, Discovery, DiscoveryStore, SourceRun
 
 __all__ = [
     "EXIT_BROKEN_SOURCE",
@@ -218,7 +218,8 @@ class CrawlRecorder:
         self._add(
             Discovery.from_dict(
                 item.url,
-                "stored",
+                # no id: handed off to a writer (COPYDESK_HANDOFF), stored once it confirms
+                STORED if item.id is not None else HANDED_OFF,
                 item.discovery,
                 source=item.source,
                 article_id=item.id,

@@ -8,6 +8,7 @@ import sqlite3
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from copydesk.reasons import Reason
@@ -76,6 +77,8 @@ class StoragePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
+        if crawler.settings.get("COPYDESK_HANDOFF"):
+            raise NotConfigured("COPYDESK_HANDOFF is set: the writer deduplicates and stores")
         settings = crawler.settings
         assert crawler.stats is not None
         return cls(

@@ -284,6 +284,21 @@ def offset_instants(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0009_handoff")
+def handoff(db: Database) -> None:
+    """A crawl shard's record of the URLs a remote writer confirmed stored (multi-machine
+    crawls: the articles themselves are in the writer's corpus, not here)."""
+    db.table("handoff_stored").create(
+        {
+            "url": str,  # an article's URL or canonical URL
+            "article_id": int,  # its id in the writer's corpus
+            "confirmed_at": str,
+        },
+        pk="url",
+        if_not_exists=True,
+    )
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     MIGRATIONS.apply(db)

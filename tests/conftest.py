@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
+from copydesk.bench.redisserver import RedisServer, RedisServerMissing
 from copydesk.demo.server import SiteServer
 from copydesk.demo.sites import load_sites, sources_toml
 
@@ -113,3 +115,23 @@ def browse_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("browse-corpus") / "corpus.db"
     build(db, BROWSE_ARTICLES)
     return db
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    """A real ``redis-server`` of this test run on 127.0.0.1, no persistence; its base URL."""
+    try:
+        server = RedisServer()
+    except RedisServerMissing as exc:
+        pytest.skip(str(exc))
+    with server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> str:
+    """The test run's Redis, emptied for this test."""
+    url = f"{redis_server}/0"
+    with redis.Redis.from_url(url) as client:
+        client.flushall()
+    return url

@@ -207,7 +207,16 @@ def bench_train_blocks(directory: Path, out: Path, use: str, jobs: int, limit: i
     metavar="NAME=VALUE",
     help="A Scrapy setting for the full-pipeline crawls (repeatable).",
 )
-def bench_crawl(pages: int, rounds: int, extract_sample: int, overrides: tuple[str, ...]) -> None:
+@click.option(
+    "--shards",
+    type=int,
+    default=0,
+    help="Instead: compare one crawl process with this many shard processes and a writer "
+    "(multi-machine crawls, run on this machine).",
+)
+def bench_crawl(
+    pages: int, rounds: int, extract_sample: int, overrides: tuple[str, ...], shards: int
+) -> None:
     """Crawl a generated local news web and compare the pipeline with the CPU limit.
 
     Generates PAGES article pages (~65 KB, templates with navigation, sidebars, comments and
@@ -229,6 +238,16 @@ def bench_crawl(pages: int, rounds: int, extract_sample: int, overrides: tuple[s
         if not sep or not name:
             raise click.BadParameter(f"expected NAME=VALUE, got {override!r}")
         settings[name] = value
+    if shards:
+        from copydesk.bench import shards as sharded
+
+        try:
+            echo_json(
+                sharded.run(pages, rounds, shards, settings, lambda m: click.echo(m, err=True))
+            )
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from exc
+        return
     try:
         result = crawl.run(
             pages=pages,
@@ -275,5 +294,31 @@ def bench_browse(articles: int, db_path: Path | None, repeat: int) -> None:
             db_path, articles, repeat=repeat, progress=lambda m: click.echo(m, err=True)
         )
     except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    echo_json(result)
+
+
+@bench.command("writer")
+@click.option("--articles", type=int, default=2000, show_default=True, help="Articles.")
+@click.option("--rounds", type=int, default=3, show_default=True, help="Rounds.")
+@click.option("--batch", type=int, default=200, show_default=True, help="Articles per commit.")
+def bench_writer(articles: int, rounds: int, batch: int) -> None:
+    """Measure the writer of multi-machine crawls: articles per second and CPU per article.
+
+    Generates ARTICLES articles as crawl shards hand them off (the crawl benchmark's pages,
+    ~10% planted wire copies), fills the stream of a private redis-server on 127.0.0.1, then
+    times one writer storing them into a fresh corpus, ROUNDS times. Prints medians and each
+    round.
+    """
+    from copydesk.bench import writer
+    from copydesk.bench.redisserver import RedisServerMissing
+
+    if articles < 10 or rounds < 1:
+        raise click.BadParameter("need --articles >= 10 and --rounds >= 1")
+    try:
+        result = writer.run(
+            articles, rounds, batch, progress=lambda message: click.echo(message, err=True)
+        )
+    except RedisServerMissing as exc:
         raise click.ClickException(str(exc)) from exc
     echo_json(result)
