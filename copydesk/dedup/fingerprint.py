@@ -253,17 +253,42 @@ def _signature(h64: np.ndarray, params: DedupParams, c: _Coefs) -> tuple[np.ndar
     return sh, (v.min(axis=1) >> np.uint64(32)).astype("<u4")
 
 
+_SENTENCE_END = re.compile(r"[.!?\"”’:;)]\s*$")
+#: A line of at least this many tokens is prose; one of at least `_PROSE_SHORT` is prose when
+#: it ends like a sentence.
+_PROSE_WORDS = 8
+_PROSE_SHORT = 5
+
+
+def prose(text: str) -> str:
+    """The prose lines of `text` (see `DedupParams.shingling`), joined by newlines."""
+    keep = []
+    for line in text.splitlines():
+        n = len(_TOKEN.findall(line))
+        if n >= _PROSE_WORDS or (n >= _PROSE_SHORT and _SENTENCE_END.search(line)):
+            keep.append(line)
+    return "\n".join(keep)
+
+
 def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fingerprint:
-    """Fingerprint clean article text; `title` is ignored on purpose (outlets rewrite headlines)."""
+    """Fingerprint clean article text; `title` is ignored on purpose (outlets rewrite headlines).
+
+    The text hash covers every token; shingles and names come from the prose lines only.
+    """
     del title
     c = _coefs(params.num_perm, params.seed)
     text = unicodedata.normalize("NFKC", text)
-    lower = text.lower()
-    low_tokens = _TOKEN.findall(lower)
-    orig_tokens = _TOKEN.findall(text)
-    if len(orig_tokens) != len(low_tokens):  # lower() changed a token's length (rare scripts)
+    all_low = _TOKEN.findall(text.lower())
+    all_orig = _TOKEN.findall(text)
+    if len(all_orig) != len(all_low):  # lower() changed a token's length (rare scripts)
+        all_low = [t.lower() for t in all_orig]
+    text_hash = hashlib.blake2b(" ".join(all_low).encode(), digest_size=16).hexdigest()
+    if params.shingling == "word3-nfkc-lower-prose":
+        text = prose(text)
+        orig_tokens = _TOKEN.findall(text)
         low_tokens = [t.lower() for t in orig_tokens]
-    text_hash = hashlib.blake2b(" ".join(low_tokens).encode(), digest_size=16).hexdigest()
+    else:
+        orig_tokens, low_tokens = all_orig, all_low
     n = len(low_tokens)
     if n == 0:
         sig = np.full(params.num_perm, _EMPTY_SIG, dtype="<u4")
