@@ -260,14 +260,14 @@ _PROSE_WORDS = 8
 _PROSE_SHORT = 5
 
 
-def prose(text: str) -> str:
-    """The prose lines of `text` (see `DedupParams.shingling`), joined by newlines."""
-    keep = []
-    for line in text.splitlines():
-        n = len(_TOKEN.findall(line))
+def _prose_lines(lines: list[list[str]], text_lines: list[str]) -> list[str]:
+    """The tokens of the prose lines (see `DedupParams.shingling`), in order."""
+    out: list[str] = []
+    for tokens, line in zip(lines, text_lines, strict=True):
+        n = len(tokens)
         if n >= _PROSE_WORDS or (n >= _PROSE_SHORT and _SENTENCE_END.search(line)):
-            keep.append(line)
-    return "\n".join(keep)
+            out.extend(tokens)
+    return out
 
 
 def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fingerprint:
@@ -278,17 +278,19 @@ def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fin
     del title
     c = _coefs(params.num_perm, params.seed)
     text = unicodedata.normalize("NFKC", text)
-    all_low = _TOKEN.findall(text.lower())
-    all_orig = _TOKEN.findall(text)
-    if len(all_orig) != len(all_low):  # lower() changed a token's length (rare scripts)
-        all_low = [t.lower() for t in all_orig]
-    text_hash = hashlib.blake2b(" ".join(all_low).encode(), digest_size=16).hexdigest()
     if params.shingling == "word3-nfkc-lower-prose":
-        text = prose(text)
-        orig_tokens = _TOKEN.findall(text)
+        text_lines = text.splitlines()
+        lines = [_TOKEN.findall(line) for line in text_lines]
+        all_low = [t.lower() for tokens in lines for t in tokens]
+        orig_tokens = _prose_lines(lines, text_lines)
         low_tokens = [t.lower() for t in orig_tokens]
-    else:
-        orig_tokens, low_tokens = all_orig, all_low
+    else:  # version 2: every token
+        all_low = _TOKEN.findall(text.lower())
+        orig_tokens = _TOKEN.findall(text)
+        if len(orig_tokens) != len(all_low):  # lower() changed a token's length (rare scripts)
+            all_low = [t.lower() for t in orig_tokens]
+        low_tokens = all_low
+    text_hash = hashlib.blake2b(" ".join(all_low).encode(), digest_size=16).hexdigest()
     n = len(low_tokens)
     if n == 0:
         sig = np.full(params.num_perm, _EMPTY_SIG, dtype="<u4")
