@@ -116,4 +116,4 @@ def test_chrome_lines_leave_the_fingerprint_and_old_fingerprints_are_refused() -
     assert fingerprint(with_chrome, P).text_hash != fingerprint(body, P).text_hash
     v2 = DedupParams(version=2, shingling="word3-nfkc-lower")
     with pytest.raises(ParamsMismatch, match="recluster --rebuild"):
-        P.check_compatible(v2.fingerprint_json())
+        P.check_compatible(v2.to_json())
