@@ -15,7 +15,15 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.discovery import DiscoveryError, Entry, feed_links, parse_feed, parse_sitemap, sniff
+from crawler.discovery import (
+    DiscoveryError,
+    Entry,
+    Parsed,
+    feed_links,
+    parse_feed,
+    parse_sitemap,
+    sniff,
+)
 from crawler.health import challenge_kind
 from crawler.items import PageItem
 from crawler.signals import url_rejected
@@ -198,9 +206,21 @@ class NewsSpider(scrapy.Spider):
     ) -> Iterator[scrapy.Request]:
         """Requests for the announced articles that are new, inside the window, not listings."""
         for entry in entries:
-            request = self.article_request(entry, source, via, found_in)
+            try:
+                request = self.article_request(entry, source, via, found_in)
+            except ValueError as exc:  # a URL the parser let through but Scrapy refuses
+                self.drop("bad_url", entry.url, str(exc), source=source)
+                continue
             if request is not None:
                 yield from self._once(request)
+
+    def count_skipped(self, parsed: Parsed, found_in: str, source: Source) -> None:
+        """Count the entries of a feed or sitemap that could not be read (bad URLs...)."""
+        for reason, n in parsed.skipped.items():
+            self.count(f"dropped/{reason}", n, source=source)
+            if reason not in self._warned:
+                self._warned.add(reason)
+                logger.info("Skipped %d entries of %s (%s)", n, found_in, reason)
 
     def article_request(
         self, entry: Entry, source: Source, via: str, found_in: str
@@ -262,12 +282,13 @@ class NewsSpider(scrapy.Spider):
             self.count("unchanged", source=source)
             return
         try:
-            entries = parse_feed(response.body, response.url)
+            parsed = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
             self.drop(f"feed_{exc.reason}", response.url, str(exc), source=source)
             return
         self.count("feeds_read", source=source)
-        yield from self.article_requests(entries, source, via, response.url)
+        self.count_skipped(parsed, response.url, source)
+        yield from self.article_requests(parsed.entries, source, via, response.url)
 
     def parse_sitemap(self, response: Response, source: Source) -> Iterator[scrapy.Request]:
         if response.status == 304:
@@ -277,15 +298,16 @@ class NewsSpider(scrapy.Spider):
                 yield from self._once(self.sitemap_request(child, source))
             return
         try:
-            entries, children = parse_sitemap(response.body, response.url)
+            parsed = parse_sitemap(response.body, response.url)
         except DiscoveryError as exc:
             self.drop(f"sitemap_{exc.reason}", response.url, str(exc), source=source)
             return
         self.count("sitemaps_read", source=source)
-        response.meta["copydesk_children"] = children  # kept with the validators for a 304
-        for child in children:
+        self.count_skipped(parsed, response.url, source)
+        response.meta["copydesk_children"] = parsed.children  # kept with the validators for a 304
+        for child in parsed.children:
             yield from self._once(self.sitemap_request(child, source))
-        yield from self.article_requests(entries, source, "sitemap", response.url)
+        yield from self.article_requests(parsed.entries, source, "sitemap", response.url)
 
     def parse_homepage(self, response: Response, source: Source) -> Iterator[scrapy.Request]:
         """Follow the feeds a homepage announces and the sitemaps its robots.txt names; crawl
