@@ -9,7 +9,9 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
+from twisted.python.failure import Failure
 
 from crawler.health import assess
 from crawler.items import ArticleItem, PageItem
@@ -127,6 +129,7 @@ class CrawlRecorder:
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.url_rejected, signal=url_rejected)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
@@ -190,6 +193,14 @@ class CrawlRecorder:
             Discovery.from_dict(url, reason, discovery, source=source, crawl_id=self.crawl_id)
         )
 
+    def spider_error(self, failure: Failure, response: Response) -> None:
+        """A callback raised: count it for its source, whose health becomes ``crashed``."""
+        source = response.request.cb_kwargs.get("source") if response.request else None
+        name = getattr(source, "name", None)
+        self.stats.inc_value("copydesk/callbacks_crashed")
+        if name:
+            self.stats.inc_value(f"copydesk/source/{name}/callbacks_crashed")
+
     # -- at the end -----------------------------------------------------------------------------
 
     def source_runs(self, spider: Spider) -> list[SourceRun]:
@@ -219,6 +230,7 @@ class CrawlRecorder:
                     if k.startswith("dropped/")
                 },
                 errors=sum(v for k, v in counts.items() if k.startswith("errors/")),
+                crashed=counts.get("callbacks_crashed", 0),
             )
             history = []
             if self.store is not None and self.crawl_id is not None:
@@ -240,7 +252,7 @@ class CrawlRecorder:
                 )
         if reason not in GOOD_REASONS:
             status = EXIT_FAILED
-        elif broken:
+        elif broken or self.stats.get_value("copydesk/callbacks_crashed"):
             status = EXIT_BROKEN_SOURCE
         else:
             status = EXIT_OK

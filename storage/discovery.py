@@ -83,6 +83,8 @@ class SourceRun:
     skipped: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     errors: int = 0
+    #: Callbacks (feed, sitemap, section, article parsing) that raised instead of returning.
+    crashed: int = 0
 
 
 def _since(max_age_days: float) -> str:

@@ -58,7 +58,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
         target = root / article.path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(article_html(article), encoding="utf-8")
-    with SiteServer({"bad": root}) as server:
+    crashy = tmp_path_factory.mktemp("crashy")
+    (crashy / "crash.xml").write_text(FEED.replace("{{base}}", "http://127.0.0.1:9/"), "utf-8")
+    with SiteServer({"bad": root, "crashy": crashy}) as server:
         yield server
 
 
@@ -84,3 +86,22 @@ def test_bad_entries_are_counted(run: tuple[Path, CrawlRun]) -> None:
     assert result.stats["copydesk/dropped/bad_scheme"] == 3
     assert result.stats["copydesk/dropped/bad_url"] == 3
     assert result.stats.get("spider_exceptions/ValueError") is None
+
+
+def test_a_crashing_callback_flags_its_source_and_exits_3(
+    server: SiteServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "corpus.db"
+    urls = f"{server.url('bad', '/feed.xml')},{server.url('crashy', '/crash.xml')}"
+    settings = {"SPIDER_MODULES": "crawler.spiders,tests.fixtures.spiders"}
+    result = crawl(db, spider="news_crashing", url=urls, settings=settings)
+    assert result.returncode == 3, result.log[-3000:]
+    assert result.stats["copydesk/callbacks_crashed"] == 1
+    health = {r["source"]: r for r in rows(db, "SELECT * FROM crawl_sources")}
+    (crashed,) = [r for r in health.values() if r["health"] == "broken"]
+    assert len(health) == 2 and '"crashed"' in crashed["problems"]
+    assert crashed["source"] == "127.0.0.1:" + server.url("crashy").split(":")[-1].strip("/")
+    (summary,) = [line for line in result.log.splitlines() if "copydesk: crawl" in line]
+    assert "1 ok, 1 broken" in summary and "crashed" in summary
+    # the healthy source's articles are all stored
+    assert len(rows(db, "SELECT url FROM articles")) == 3

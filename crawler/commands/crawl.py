@@ -23,8 +23,9 @@ EXIT_LOCKED = 75
 EXIT_CODES = f"""
 Exit status: {EXIT_OK} the crawl finished and every source is healthy; {EXIT_FAILED} the crawl
 failed (could not start, or ended for another reason than finishing); {EXIT_USAGE} bad
-arguments; {EXIT_BROKEN_SOURCE} the crawl finished but a source is broken (yields nothing,
-answers with challenge or consent pages, or dropped sharply below its usual volume);
+arguments; {EXIT_BROKEN_SOURCE} the crawl finished but a source is broken (its feed, sitemap
+or page callbacks raised, it yields nothing, answers with challenge or consent pages, or
+dropped sharply below its usual volume);
 {EXIT_LOCKED} another crawl of the same corpus is running (nothing was done).
 """
 
