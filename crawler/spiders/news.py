@@ -83,6 +83,12 @@ class NewsSpider(scrapy.Spider):
         self.section_limit = 50
         self.max_page = 10
         self.sections_mode = "auto"
+        #: Bounds (0: none): article requests per source, sitemap index nesting, article and
+        #: section links taken from one HTML page.
+        self.max_pages_per_source = 0
+        self.sitemap_depth = 0
+        self.max_links_per_page = 0
+        self._source_requests: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -92,6 +98,9 @@ class NewsSpider(scrapy.Spider):
         spider.section_limit = settings.getint("COPYDESK_SECTION_PAGES", 50)
         spider.max_page = settings.getint("COPYDESK_SECTION_MAX_PAGE", 10)
         spider.sections_mode = settings.get("COPYDESK_SECTIONS", "auto")
+        spider.max_pages_per_source = settings.getint("COPYDESK_MAX_PAGES_PER_SOURCE")
+        spider.sitemap_depth = settings.getint("COPYDESK_SITEMAP_DEPTH")
+        spider.max_links_per_page = settings.getint("COPYDESK_MAX_LINKS_PER_PAGE")
         if spider.sections_mode not in SECTION_MODES:
             raise SourcesError(f"COPYDESK_SECTIONS must be one of {', '.join(SECTION_MODES)}")
         return spider
@@ -190,8 +199,26 @@ class NewsSpider(scrapy.Spider):
     def feed_request(self, url: str, source: Source) -> scrapy.Request:
         return self._request(url, self.parse_feed, source, "feed", meta=_CONDITIONAL)
 
-    def sitemap_request(self, url: str, source: Source) -> scrapy.Request:
-        return self._request(url, self.parse_sitemap, source, "sitemap", meta=_CONDITIONAL)
+    def sitemap_request(self, url: str, source: Source, depth: int = 0) -> scrapy.Request:
+        meta = _CONDITIONAL
+        return self._request(url, self.parse_sitemap, source, "sitemap", meta=meta, depth=depth)
+
+    def child_sitemaps(
+        self, children: Iterable[str], source: Source, depth: int
+    ) -> Iterator[scrapy.Request]:
+        """Requests for the sitemaps an index lists, unless nested deeper than allowed."""
+        children = list(children)
+        if children and self.sitemap_depth and depth >= self.sitemap_depth:
+            self.count("bounds/sitemap_depth", len(children), source=source)
+            self._bound_hit("sitemap_depth", f"sitemap indexes nested deeper than {depth}")
+            return
+        for child in children:
+            yield from self._once(self.sitemap_request(child, source, depth + 1))
+
+    def _bound_hit(self, bound: str, detail: str) -> None:
+        if f"bound {bound}" not in self._warned:
+            self._warned.add(f"bound {bound}")
+            logger.warning("Bound reached: %s; further hits are counted in stats", detail)
 
     def homepage_request(self, url: str, source: Source) -> scrapy.Request:
         return self._request(url, self.parse_homepage, source, "homepage")
@@ -205,14 +232,22 @@ class NewsSpider(scrapy.Spider):
         self, entries: Iterable[Entry], source: Source, via: str, found_in: str
     ) -> Iterator[scrapy.Request]:
         """Requests for the announced articles that are new, inside the window, not listings."""
+        limit = self.max_pages_per_source
         for entry in entries:
             try:
                 request = self.article_request(entry, source, via, found_in)
             except ValueError as exc:  # a URL the parser let through but Scrapy refuses
                 self.drop("bad_url", entry.url, str(exc), source=source)
                 continue
-            if request is not None:
-                yield from self._once(request)
+            if request is None or f"article {request.url}" in self._requested:
+                continue
+            made = self._source_requests.get(source.name, 0)
+            if limit and made >= limit:
+                self.count("bounds/max_pages_per_source", source=source)
+                self._bound_hit("max_pages", f"{source.name}: {limit} article requests")
+                continue
+            self._source_requests[source.name] = made + 1
+            yield from self._once(request)
 
     def count_skipped(self, parsed: Parsed, found_in: str, source: Source) -> None:
         """Count the entries of a feed or sitemap that could not be read (bad URLs...)."""
@@ -290,12 +325,13 @@ class NewsSpider(scrapy.Spider):
         self.count_skipped(parsed, response.url, source)
         yield from self.article_requests(parsed.entries, source, via, response.url)
 
-    def parse_sitemap(self, response: Response, source: Source) -> Iterator[scrapy.Request]:
+    def parse_sitemap(
+        self, response: Response, source: Source, depth: int = 0
+    ) -> Iterator[scrapy.Request]:
         if response.status == 304:
             self.count("unchanged", source=source)
             cached = response.meta.get("copydesk_validators")
-            for child in getattr(cached, "children", ()):
-                yield from self._once(self.sitemap_request(child, source))
+            yield from self.child_sitemaps(getattr(cached, "children", ()), source, depth)
             return
         try:
             parsed = parse_sitemap(response.body, response.url)
@@ -305,8 +341,7 @@ class NewsSpider(scrapy.Spider):
         self.count("sitemaps_read", source=source)
         self.count_skipped(parsed, response.url, source)
         response.meta["copydesk_children"] = parsed.children  # kept with the validators for a 304
-        for child in parsed.children:
-            yield from self._once(self.sitemap_request(child, source))
+        yield from self.child_sitemaps(parsed.children, source, depth)
         yield from self.article_requests(parsed.entries, source, "sitemap", response.url)
 
     def parse_homepage(self, response: Response, source: Source) -> Iterator[scrapy.Request]:
@@ -370,7 +405,12 @@ class NewsSpider(scrapy.Spider):
         self.count("sections_read", source=source)
         site = site_of(response.url)
         entries = []
-        for url, text in _links(response):
+        links = _links(response)
+        if self.max_links_per_page and len(links) > self.max_links_per_page:
+            self.count("bounds/links_per_page", len(links) - self.max_links_per_page, source=source)
+            self._bound_hit("links", f"{response.url} has {len(links)} links")
+            links = links[: self.max_links_per_page]
+        for url, text in links:
             if site_of(url) != site:
                 continue
             trap = trap_reason(url, self.max_page)
