@@ -4,7 +4,6 @@ nesting and links taken from one page stop where set, and are counted when they 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
