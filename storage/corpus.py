@@ -25,6 +25,7 @@ __all__ = [
     "NewArticle",
     "Reassignment",
     "StoredFingerprint",
+    "check_corpus",
     "default_db_path",
     "utcnow",
 ]
@@ -42,6 +43,23 @@ DEDUP_ORDERS_SQL = (
 
 class CorpusError(Exception):
     """The corpus cannot be opened or is inconsistent with what is asked of it."""
+
+
+def check_corpus(path: str | os.PathLike[str]) -> None:
+    """Open (creating if need be) and close the corpus at ``path``: a folder that cannot be
+    made or a file that is not a corpus raises :class:`CorpusError` saying so."""
+    folder = Path(path).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CorpusError(
+            f"cannot create the corpus folder {folder}: {exc.strerror or exc}; set COPYDESK_DB "
+            "to a path in a folder you can write"
+        ) from exc
+    try:
+        Corpus(path).close()
+    except OSError as exc:
+        raise CorpusError(f"cannot open corpus {path}: {exc.strerror or exc}") from exc
 
 
 def default_db_path(setting: str | os.PathLike[str] | None = None) -> Path:

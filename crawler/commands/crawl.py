@@ -11,8 +11,9 @@ from scrapy.exceptions import UsageError
 from crawler.extensions import EXIT_BROKEN_SOURCE, EXIT_FAILED, EXIT_OK
 from crawler.lock import CorpusLock, Locked
 from crawler.sources import SourcesError
+from crawler.spiders.news import check_settings
 from crawler.window import WindowError
-from storage.corpus import default_db_path
+from storage.corpus import CorpusError, check_corpus, default_db_path
 
 __all__ = ["EXIT_LOCKED", "EXIT_USAGE", "Command"]
 
@@ -23,9 +24,9 @@ EXIT_LOCKED = 75
 EXIT_CODES = f"""
 Exit status: {EXIT_OK} the crawl finished and every source is healthy; {EXIT_FAILED} the crawl
 failed (could not start, or ended for another reason than finishing); {EXIT_USAGE} bad
-arguments; {EXIT_BROKEN_SOURCE} the crawl finished but a source is broken (its feed, sitemap
-or page callbacks raised, it yields nothing, answers with challenge or consent pages, or
-dropped sharply below its usual volume);
+arguments or settings; {EXIT_BROKEN_SOURCE} the crawl finished but a source is broken (its
+feed, sitemap or page callbacks raised, it yields nothing, answers with challenge or consent
+pages, or dropped sharply below its usual volume);
 {EXIT_LOCKED} another crawl of the same corpus is running (nothing was done).
 """
 
@@ -41,16 +42,22 @@ class Command(ScrapyCrawl):
             raise UsageError("give exactly one spider: news or topic")
         assert self.crawler_process is not None and self.settings is not None
         spidercls = self.crawler_process.spider_loader.load(args[0])
-        try:  # argument errors are usage errors, reported before anything starts
+        try:  # argument and setting errors are usage errors, reported before anything starts
             spidercls(**opts.spargs)
+            check_settings(self.settings)
         except (SourcesError, WindowError) as exc:
             raise UsageError(str(exc), print_help=False) from exc
         db = default_db_path(self.settings.get("COPYDESK_DB"))
         try:
+            check_corpus(db)
             lock = CorpusLock(db).acquire()
         except Locked as exc:
             sys.stderr.write(f"copydesk: {exc}; not starting a second one\n")
             self.exitcode = EXIT_LOCKED
+            return
+        except (CorpusError, OSError) as exc:
+            sys.stderr.write(f"copydesk: {exc}\n")
+            self.exitcode = EXIT_FAILED
             return
         try:
             crawler = self._create_crawler(spidercls)

@@ -12,6 +12,7 @@ from lxml import etree, html
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -39,7 +40,7 @@ from crawler.urls import (
 from crawler.window import in_window, parse_since
 from storage.corpus import utcnow
 
-__all__ = ["NewsSpider"]
+__all__ = ["NewsSpider", "check_settings"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,26 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: Article URLs answered with these statuses are not asked for again (for a while).
 GONE_STATUSES = (404, 410)
 SECTION_MODES = ("auto", "always", "never")
+
+
+def check_settings(settings: BaseSettings) -> None:
+    """Refuse settings the spider cannot run with, saying what is allowed."""
+    mode = settings.get("COPYDESK_SECTIONS")
+    if mode not in SECTION_MODES:
+        raise SourcesError(
+            f"COPYDESK_SECTIONS must be one of {', '.join(SECTION_MODES)}, not {mode!r}"
+        )
+    for name in (
+        "COPYDESK_MAX_PAGES_PER_SOURCE",
+        "COPYDESK_SITEMAP_DEPTH",
+        "COPYDESK_MAX_LINKS_PER_PAGE",
+    ):
+        try:
+            value = settings.getint(name)
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise SourcesError(f"{name} must be a whole number, 0 or more (0: no bound)")
 
 
 class NewsSpider(scrapy.Spider):
@@ -97,12 +118,11 @@ class NewsSpider(scrapy.Spider):
         spider.section_depth = settings.getint("COPYDESK_SECTION_DEPTH", 2)
         spider.section_limit = settings.getint("COPYDESK_SECTION_PAGES", 50)
         spider.max_page = settings.getint("COPYDESK_SECTION_MAX_PAGE", 10)
+        check_settings(settings)
         spider.sections_mode = settings.get("COPYDESK_SECTIONS", "auto")
         spider.max_pages_per_source = settings.getint("COPYDESK_MAX_PAGES_PER_SOURCE")
         spider.sitemap_depth = settings.getint("COPYDESK_SITEMAP_DEPTH")
         spider.max_links_per_page = settings.getint("COPYDESK_MAX_LINKS_PER_PAGE")
-        if spider.sections_mode not in SECTION_MODES:
-            raise SourcesError(f"COPYDESK_SECTIONS must be one of {', '.join(SECTION_MODES)}")
         return spider
 
     # -- stats ----------------------------------------------------------------------------------
