@@ -63,6 +63,13 @@ class ExtractOptions:
     """Options of the extractor, built once and passed down."""
 
     min_chars: int = 400
+    #: Pages with more text than this (characters) are refused as ``too_long``: no article is
+    #: that long, a dump or a generated page can be (0: no limit).
+    max_chars: int = 200_000
+    #: A page with at least this many links and at least this share of its text inside links
+    #: is a list of links (``link_list``), not an article.
+    link_list_links: int = 1000
+    link_list_share: float = 0.5
     include_tables: bool = True
     #: Keep the page's text blocks that the learned page-block classifier (see
     #: :mod:`copydesk.extraction.model`) says are article text; without it (or when the model
@@ -129,6 +136,23 @@ def page_table(html: str | bytes, url: str | None = None, include_tables: bool =
     return PageTable(blocks, page_block_features(blocks, kept, title), boxed, kept, doc, title)
 
 
+_ANCHOR = re.compile(rb"<a[\s>]", re.IGNORECASE)
+
+
+def _refuse_link_lists(
+    html: str | bytes, blocks: Sequence[PageBlock], options: ExtractOptions
+) -> None:
+    """Raise ``link_list`` for a page that is mostly a long list of links."""
+    raw = html.encode("utf-8", "replace") if isinstance(html, str) else html
+    links = len(_ANCHOR.findall(raw))
+    if links < options.link_list_links:
+        return
+    chars = sum(len(block.text) for block in blocks)
+    in_links = sum(block.link_chars for block in blocks)
+    if chars and in_links / chars >= options.link_list_share:
+        raise NotAnArticle("link_list", f"{links} links, {in_links / chars:.0%} of the text")
+
+
 def extract(
     html: str | bytes, url: str | None = None, options: ExtractOptions | None = None
 ) -> Extraction:
@@ -146,6 +170,7 @@ def extract(
         if reason:
             raise NotAnArticle("not_article_type", reason)
     table = page_table(html, url, options.include_tables)
+    _refuse_link_lists(html, table.blocks, options)
     model = _block_model() if options.classify_blocks else None
     if model is not None:
         probability = np.where(table.boxed, 0.0, model.probability(table.rows))
@@ -160,6 +185,8 @@ def extract(
         if not text:
             raise NotAnArticle("no_text")
         raise NotAnArticle("too_short", f"{len(text)} chars in {len(paragraphs)} paragraphs")
+    if options.max_chars and len(text) > options.max_chars:
+        raise NotAnArticle("too_long", f"{len(text)} chars, more than {options.max_chars}")
     doc = table.document
     site_name = _clean(doc.sitename) if doc is not None else None
     return Extraction(

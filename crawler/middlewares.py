@@ -34,6 +34,8 @@ LASTING_REJECTIONS = (
     "listing",
     "empty",
     "too_short",
+    "too_long",
+    "link_list",
     "no_text",
     "unparsable",
     "listing_page",

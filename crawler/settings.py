@@ -74,6 +74,8 @@ COPYDESK_EXTRACT_BATCH = 4
 COPYDESK_MALLOC_TUNING = True
 #: Pages with less text than this (characters) are dropped as too short.
 COPYDESK_MIN_CHARS = 400
+#: Pages with more text than this (characters) are dropped as too long (0: no limit).
+COPYDESK_MAX_CHARS = 200_000
 #: Articles written per SQLite transaction, and the longest an article waits for its commit.
 COPYDESK_COMMIT_BATCH = 200
 COPYDESK_COMMIT_INTERVAL = 0.1

@@ -45,6 +45,7 @@ SITEMAP = f"""<?xml version="1.0" encoding="UTF-8"?>
 <url><loc>javascript:void(0)</loc></url>
 <url><loc>http://[::1/s2.html</loc></url>
 <url><loc>{{{{base}}}}{GOOD[4].path}</loc></url>
+<url><loc>{{{{base}}}}/2025/10/02/everything-we-ever-published.html</loc></url>
 </urlset>
 """
 
@@ -54,6 +55,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
     root = tmp_path_factory.mktemp("badfeeds")
     (root / "feed.xml").write_text(FEED, encoding="utf-8")
     (root / "sitemap.xml").write_text(SITEMAP, encoding="utf-8")
+    links = "".join(
+        f'<li><a href="/2025/10/02/story-{i}.html">Story number {i} of the day</a></li>'
+        for i in range(10_000)
+    )
+    (root / "2025/10/02").mkdir(parents=True)
+    (root / "2025/10/02/everything-we-ever-published.html").write_text(
+        f"<html><head><title>Everything</title></head><body><ul>{links}</ul></body></html>"
+    )
     for article in GOOD:
         target = root / article.path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +95,11 @@ def test_bad_entries_are_counted(run: tuple[Path, CrawlRun]) -> None:
     assert result.stats["copydesk/dropped/bad_scheme"] == 3
     assert result.stats["copydesk/dropped/bad_url"] == 3
     assert result.stats.get("spider_exceptions/ValueError") is None
+
+
+def test_a_page_of_10000_links_is_not_stored(run: tuple[Path, CrawlRun]) -> None:
+    _, result = run
+    assert result.stats["copydesk/dropped/link_list"] == 1
 
 
 def test_a_crashing_callback_flags_its_source_and_exits_3(
