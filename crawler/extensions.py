@@ -108,7 +108,8 @@ class GarbageCollectorTuning:
 
 class CrawlRecorder:
     """A ``crawls`` row per run, ``crawl_sources`` rows with counts and health per source,
-    and a ``discoveries`` row per article URL stored or rejected; one summary line at the end.
+    and a ``discoveries`` row per article URL rejected (the storage pipeline writes those of
+    stored articles with them); one summary line at the end.
     """
 
     def __init__(self, db_path: str, stats: StatsCollector, batch: int = 50) -> None:
@@ -158,21 +159,10 @@ class CrawlRecorder:
     def item_scraped(self, item: Any) -> None:
         if not isinstance(item, ArticleItem):
             return
+        # its discovery row was written with the article, in the storage pipeline
         self._count(item.source, "new")
         if item.duplicate_of is not None:
             self._count(item.source, "duplicates")
-        self._add(
-            Discovery.from_dict(
-                item.url,
-                "stored",
-                item.discovery,
-                source=item.source,
-                article_id=item.id,
-                crawl_id=self.crawl_id,
-                relevance=item.relevance,
-                query=item.query,
-            )
-        )
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         if not isinstance(item, (PageItem, ArticleItem)):

@@ -13,8 +13,12 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.items import ArticleItem
 from storage.corpus import Corpus, NewArticle, Reassignment, default_db_path
+from storage.discovery import Discovery, DiscoveryStore
 
-__all__ = ["StoragePipeline", "to_new_article"]
+__all__ = ["StoragePipeline", "to_discovery", "to_new_article"]
+
+#: An article waiting for its commit: its row, cluster changes, discovery row and waiter.
+Pending = tuple[NewArticle, list[Reassignment], Discovery, "asyncio.Future[None]"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +58,20 @@ def to_new_article(item: ArticleItem, crawl_id: int | None) -> NewArticle:
     )
 
 
+def to_discovery(item: ArticleItem, crawl_id: int | None) -> Discovery:
+    """The ``discoveries`` row of a stored article: how it was found, and in which crawl."""
+    return Discovery.from_dict(
+        item.url,
+        "stored",
+        item.discovery,
+        source=item.source,
+        article_id=item.id,
+        crawl_id=crawl_id,
+        relevance=item.relevance,
+        query=item.query,
+    )
+
+
 class StoragePipeline:
     """Write articles in batched transactions; ``process_item`` returns only after the commit.
 
@@ -73,7 +91,8 @@ class StoragePipeline:
         self.batch_size = max(1, batch_size)
         self.interval = interval
         self.corpus: Corpus | None = None
-        self._pending: list[tuple[NewArticle, list[Reassignment], asyncio.Future[None]]] = []
+        self.store: DiscoveryStore | None = None
+        self._pending: list[Pending] = []
         self._timer: asyncio.TimerHandle | None = None
 
     @classmethod
@@ -89,12 +108,13 @@ class StoragePipeline:
 
     def open_spider(self) -> None:
         self.corpus = Corpus(self.db_path)
+        self.store = DiscoveryStore(self.corpus)
 
     def close_spider(self) -> None:
         self.flush()
         if self.corpus is not None:
             self.corpus.close()
-            self.corpus = None
+            self.corpus = self.store = None
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
@@ -103,7 +123,7 @@ class StoragePipeline:
         article = to_new_article(item, crawl_id)
         reassignments = [Reassignment(*r) for r in item.reassignments]
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((article, reassignments, future))
+        self._pending.append((article, reassignments, to_discovery(item, crawl_id), future))
         if len(self._pending) >= self.batch_size:
             self.flush()
         elif self._timer is None:
@@ -119,42 +139,40 @@ class StoragePipeline:
         batch, self._pending = self._pending, []
         if not batch:
             return
-        assert self.corpus is not None, "pipeline not opened"
+        assert self.store is not None, "pipeline not opened"
         try:
-            self.corpus.write(
-                [article for article, _, _ in batch],
-                [r for _, reassignments, _ in batch for r in reassignments],
+            self.store.store_articles(
+                [article for article, _, _, _ in batch],
+                [r for _, reassignments, _, _ in batch for r in reassignments],
+                [discovery for _, _, discovery, _ in batch],
             )
         except sqlite3.IntegrityError:
             # One bad row must not lose the batch: retry one by one to isolate it.
             for entry in batch:
-                self._write_one(*entry)
+                self._write_one(entry)
             return
         except Exception as exc:  # disk full, locked database...: fail these items loudly
-            for _, _, future in batch:
+            for _, _, _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
         self._acknowledge(batch)
 
-    def _write_one(
-        self, article: NewArticle, reassignments: list[Reassignment], future: asyncio.Future[None]
-    ) -> None:
-        assert self.corpus is not None
+    def _write_one(self, entry: Pending) -> None:
+        assert self.store is not None
+        article, reassignments, discovery, future = entry
         try:
-            self.corpus.write([article], reassignments)
+            self.store.store_articles([article], reassignments, [discovery])
         except sqlite3.IntegrityError as exc:
             self.stats.inc_value("copydesk/dropped/integrity")
             if not future.done():
                 future.set_exception(DropItem(f"not stored ({exc}): {article.url}"))
             return
-        self._acknowledge([(article, reassignments, future)])
+        self._acknowledge([entry])
 
-    def _acknowledge(
-        self, batch: list[tuple[NewArticle, list[Reassignment], asyncio.Future[None]]]
-    ) -> None:
+    def _acknowledge(self, batch: list[Pending]) -> None:
         self.stats.inc_value("copydesk/articles/stored", len(batch))
         self.stats.inc_value("copydesk/storage/commits")
-        for _, _, future in batch:
+        for _, _, _, future in batch:
             if not future.done():
                 future.set_result(None)

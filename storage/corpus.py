@@ -334,7 +334,12 @@ class Corpus:
     # -- crawls ---------------------------------------------------------------------------------
 
     def start_crawl(self, spider: str, args: Mapping[str, Any]) -> int:
+        """A new ``crawls`` row; unfinished rows of earlier runs are marked ``killed`` (the
+        corpus lock says no other crawl is running, so they ended without finishing)."""
         with self.db.atomic():
+            self.db.execute(
+                "UPDATE crawls SET finish_reason = 'killed' WHERE finish_reason IS NULL"
+            )
             cursor = self.db.execute(
                 "INSERT INTO crawls (spider, args, started_at) VALUES (?, ?, ?)",
                 [spider, json.dumps(dict(args), sort_keys=True, default=str), utcnow()],

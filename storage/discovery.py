@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storage.corpus import Corpus, utcnow
+from storage.corpus import Corpus, NewArticle, Reassignment, utcnow
 
 __all__ = ["Discovery", "DiscoveryStore", "SourceRun", "Validators"]
 
@@ -96,7 +96,20 @@ class DiscoveryStore:
     """Reads and writes the discovery tables of an open :class:`Corpus`."""
 
     def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
         self.db = corpus.db
+
+    def store_articles(
+        self,
+        articles: Sequence[NewArticle],
+        reassignments: Sequence[Reassignment],
+        discoveries: Sequence[Discovery],
+    ) -> None:
+        """Articles, their cluster changes and their discovery rows in one transaction: a
+        killed crawl never leaves an article without its discovery row."""
+        with self.db.atomic():
+            self.corpus.write(articles, reassignments)
+            self.record(discoveries)
 
     # -- discoveries ----------------------------------------------------------------------------
 
