@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import logging
 import re
+import sqlite3
+from functools import partial
 from typing import Any
 
 from scrapy import Spider, signals
@@ -18,7 +20,7 @@ from crawler.items import ArticleItem, PageItem
 from crawler.lock import CorpusLock
 from crawler.middlewares import LASTING_REJECTIONS
 from crawler.signals import url_rejected
-from storage.corpus import Corpus, default_db_path
+from storage.corpus import Corpus, default_db_path, is_disk_full
 from storage.discovery import Discovery, DiscoveryStore, SourceRun
 
 __all__ = [
@@ -37,6 +39,10 @@ EXIT_FAILED = 1
 EXIT_BROKEN_SOURCE = 3
 #: Finish reasons of a run that did what it was asked (closespider limits are deliberate).
 GOOD_REASONS = ("finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount")
+
+#: Disk space held during a crawl (in ``<corpus>.reserve``) and released when the disk fills,
+#: so that the run can still finish its ``crawls`` row.
+RESERVE = 1024 * 1024
 
 _REASON = re.compile(r"\(([a-z0-9_]+)\)")
 
@@ -138,6 +144,7 @@ class CrawlRecorder:
         self.corpus = Corpus(self.db_path)
         self.store = DiscoveryStore(self.corpus)
         self.crawl_id = self.corpus.start_crawl(spider.name, args)
+        self.corpus.reserve_space(RESERVE)
         self.stats.set_value("copydesk/crawl_id", self.crawl_id)
 
     # -- per item -------------------------------------------------------------------------------
@@ -154,7 +161,13 @@ class CrawlRecorder:
     def flush(self) -> None:
         if self.store is not None and self._pending:
             batch, self._pending = self._pending, []
-            self.store.record(batch)
+            try:
+                self.store.record(batch)
+            except sqlite3.OperationalError as exc:
+                if not is_disk_full(exc):
+                    raise
+                # the storage pipeline says so and stops the crawl; these rows are lost
+                self.stats.inc_value("copydesk/discoveries_lost_disk_full", len(batch))
 
     def item_scraped(self, item: Any) -> None:
         if not isinstance(item, ArticleItem):
@@ -231,9 +244,17 @@ class CrawlRecorder:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.crawl_id is None or self.corpus is None or self.store is None:
             return
-        self.flush()
-        runs = self.source_runs(spider)
-        self.store.record_sources(self.crawl_id, runs)
+        try:
+            self.flush()
+            runs = self.source_runs(spider)
+            self.store.record_sources(self.crawl_id, runs)
+        except sqlite3.OperationalError as exc:
+            if not is_disk_full(exc):
+                raise
+            runs = self.source_runs(spider)
+            reason = "disk_full"
+        if reason == "disk_full":
+            self.corpus.release_space()  # the space held for recording how the run ended
         broken = [r for r in runs if r.health != "ok"]
         for run in broken:
             for problem in run.problems:
@@ -251,7 +272,8 @@ class CrawlRecorder:
         prefix = "copydesk/dropped/"
         dropped = {k.removeprefix(prefix): v for k, v in stats.items() if k.startswith(prefix)}
         errors = sum(v for k, v in stats.items() if k.startswith("copydesk/errors/"))
-        self.corpus.finish_crawl(
+        finish = partial(
+            self.corpus.finish_crawl,
             self.crawl_id,
             finish_reason=reason,
             pages_fetched=int(stats.get("copydesk/pages/fetched", 0)),
@@ -259,8 +281,15 @@ class CrawlRecorder:
             duplicates=int(stats.get("copydesk/articles/duplicates", 0)),
             dropped=dropped,
             errors=int(errors),
-            stats=stats,
         )
+        try:
+            finish(stats=stats)
+        except sqlite3.OperationalError as exc:
+            if not is_disk_full(exc):
+                raise
+            self.corpus.release_space()  # the space held for this moment
+            finish(stats=stats)
+        self.corpus.release_space()
         self.corpus.close()
         self.corpus = self.store = None
         logger.warning("%s", summary_line(self.crawl_id, reason, stats, runs))

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import ArticleItem
-from storage.corpus import Corpus, NewArticle, Reassignment, default_db_path
+from storage.corpus import Corpus, NewArticle, Reassignment, default_db_path, is_disk_full
 from storage.discovery import Discovery, DiscoveryStore
 
 __all__ = ["StoragePipeline", "to_discovery", "to_new_article"]
@@ -94,17 +96,27 @@ class StoragePipeline:
         self.store: DiscoveryStore | None = None
         self._pending: list[Pending] = []
         self._timer: asyncio.TimerHandle | None = None
+        #: Stops the crawl with a finish reason (set by from_crawler).
+        self.stop: Callable[[str], object] | None = None
+        self._disk_full = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
         settings = crawler.settings
         assert crawler.stats is not None
-        return cls(
+        pipeline = cls(
             str(default_db_path(settings.get("COPYDESK_DB"))),
             crawler.stats,
             batch_size=settings.getint("COPYDESK_COMMIT_BATCH", 200),
             interval=settings.getfloat("COPYDESK_COMMIT_INTERVAL", 0.1),
         )
+
+        def stop(reason: str) -> object:
+            assert crawler.engine is not None
+            return deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
+
+        pipeline.stop = stop
+        return pipeline
 
     def open_spider(self) -> None:
         self.corpus = Corpus(self.db_path)
@@ -152,11 +164,32 @@ class StoragePipeline:
                 self._write_one(entry)
             return
         except Exception as exc:  # disk full, locked database...: fail these items loudly
+            if is_disk_full(exc):
+                self._stop_for_full_disk(batch)
+                return
             for _, _, _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
         self._acknowledge(batch)
+
+    def _stop_for_full_disk(self, batch: list[Pending]) -> None:
+        """Say once that the disk is full and stop the crawl; drop the unstored articles."""
+        self.stats.inc_value("copydesk/dropped/disk_full", len(batch))
+        if not self._disk_full:
+            self._disk_full = True
+            logger.error(
+                "copydesk: the disk holding %s is full: stopping the crawl (articles stored "
+                "so far are kept; free some space and crawl again)",
+                self.db_path,
+            )
+            if self.stop is not None:
+                self.stop("disk_full")
+        for article, _, _, future in batch:
+            if not future.done():
+                future.set_exception(
+                    DropItem(f"not stored (disk_full): {article.url}", log_level="DEBUG")
+                )
 
     def _write_one(self, entry: Pending) -> None:
         assert self.store is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import queue
@@ -27,6 +28,7 @@ __all__ = [
     "StoredFingerprint",
     "check_corpus",
     "default_db_path",
+    "is_disk_full",
     "utcnow",
 ]
 
@@ -43,6 +45,14 @@ DEDUP_ORDERS_SQL = (
 
 class CorpusError(Exception):
     """The corpus cannot be opened or is inconsistent with what is asked of it."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether an error says the disk (or the corpus's size limit) is full."""
+    if isinstance(exc, sqlite3.OperationalError):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def check_corpus(path: str | os.PathLike[str]) -> None:
@@ -375,6 +385,26 @@ class Corpus:
                     crawl_id,
                 ],
             )
+
+    @property
+    def reserve_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".reserve")
+
+    def reserve_space(self, size: int) -> None:
+        """Hold ``size`` bytes of disk in ``<corpus>.reserve``, released by
+        :meth:`release_space` when the disk fills so the run can still record how it ended."""
+        try:
+            with open(self.reserve_path, "wb") as file:
+                file.write(b"\0" * size)
+                file.flush()
+                os.fsync(file.fileno())
+        except OSError as exc:
+            self.release_space()
+            if not is_disk_full(exc):
+                raise
+
+    def release_space(self) -> None:
+        self.reserve_path.unlink(missing_ok=True)
 
     def last_crawl(self) -> dict[str, Any] | None:
         rows = list(self.db.table("crawls").rows_where(order_by="id desc", limit=1))

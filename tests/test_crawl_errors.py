@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from .conftest import CrawlRun, crawl
+from copydesk.demo.server import SiteServer
+from storage.corpus import Corpus
+
+from .conftest import CrawlRun, crawl, rows
+from .fixtures.web.newsweb import Article, article_html
+from .mounts import tmpfs
 
 FEED = "http://127.0.0.1:9/feed.xml"  # never fetched: every crawl here stops before starting
 
@@ -59,3 +65,36 @@ def test_a_corpus_folder_that_cannot_be_created_is_one_line(tmp_path: Path) -> N
     run = crawl(tmp_path / "file" / "sub" / "corpus.db", url=FEED)
     assert run.returncode == 1
     assert_one_line(run, "cannot create the corpus folder")
+
+
+def test_a_full_disk_stops_the_crawl_at_once_and_finishes_its_row(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    articles = [
+        Article(
+            "full", f"/2025/10/02/story-{i}-of-a-long-day.html", f"Story {i}", "2025-10-02", "world"
+        )
+        for i in range(200)
+    ]
+    items = "".join(f"<item><link>{{{{base}}}}{a.path}</link></item>" for a in articles)
+    site.mkdir()
+    (site / "feed.xml").write_text(f'<rss version="2.0"><channel>{items}</channel></rss>')
+    for a in articles:
+        target = site / a.path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(article_html(a))
+    with tmpfs(tmp_path / "disk", size="4m") as disk, SiteServer({"full": site}) as server:
+        db = disk / "corpus.db"
+        Corpus(db).close()
+        free = os.statvfs(disk)
+        (disk / "filler").write_bytes(b"\0" * (free.f_bavail * free.f_frsize - 1_600_000))
+        run = crawl(db, url=server.url("full", "/feed.xml"), settings={"LOG_LEVEL": "WARNING"})
+        assert run.returncode == 1, run.log[-3000:]
+        assert "Traceback" not in run.log, run.log[-3000:]
+        assert "is full: stopping the crawl" in run.log
+        (row,) = rows(db, "SELECT finish_reason, finished_at FROM crawls")
+        stored = rows(db, "SELECT COUNT(*) AS n FROM articles")[0]["n"]
+    assert row["finish_reason"] == "disk_full" and row["finished_at"]
+    assert 0 < stored < len(articles)
+    # stopped at once: far fewer pages fetched than the feed announced
+    fetched = sum(1 for (slug, path) in server.hits if path.startswith("/2025/"))
+    assert fetched < len(articles)
