@@ -339,16 +339,22 @@ def clean_url(link: str, base: str) -> tuple[str | None, str]:
     return url, ""
 
 
-#: ``&`` not starting an entity or character reference (``?a=1&b=2`` in a feed's link).
+#: ``&`` not starting an entity or character reference (``?a=1&b=2`` in a feed's link), or a
+#: CDATA section, kept as it is.
 _BARE_AMPERSAND = re.compile(
-    rb"&(?![A-Za-z][A-Za-z0-9._-]{0,31};|#[0-9]{1,7};|#x[0-9A-Fa-f]{1,6};)"
+    rb"<!\[CDATA\[.*?\]\]>|&(?![A-Za-z][A-Za-z0-9._-]{0,31};|#[0-9]{1,7};|#x[0-9A-Fa-f]{1,6};)",
+    re.DOTALL,
 )
+
+
+def _escape_ampersand(match: re.Match[bytes]) -> bytes:
+    return b"&amp;" if match.group(0) == b"&" else match.group(0)
 
 
 def _tree(body: bytes, base_url: str) -> etree._Element:
     body = to_utf8(body)
     if b"&" in body:
-        body = _BARE_AMPERSAND.sub(b"&amp;", body)
+        body = _BARE_AMPERSAND.sub(_escape_ampersand, body)
     try:
         root = etree.fromstring(body, parser=_parser(), base_url=base_url)
     except etree.XMLSyntaxError as exc:

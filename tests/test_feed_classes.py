@@ -94,12 +94,14 @@ def test_atom_published_wins_over_an_earlier_updated() -> None:
 
 
 def test_bare_ampersands_are_kept() -> None:
-    urls = [e.url for e in parse_feed(read("ampersand.rss"), BASE).entries]
-    assert urls == [
+    entries = parse_feed(read("ampersand.rss"), BASE).entries
+    assert [e.url for e in entries] == [
         "http://a.test/story?a=1&b=2&c",
         "http://a.test/story?id=7&page=2",
         "http://a.test/story?x=1&lang=en",
+        "http://a.test/cdata?a=1&b=2",
     ]
+    assert entries[-1].title == "Fish & chips"
 
 
 def test_atom_links_given_as_text() -> None:
