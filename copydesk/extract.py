@@ -22,9 +22,10 @@ from copydesk.extraction.cleanup import clean_blocks
 from copydesk.extraction.dates import published_timestamp
 from copydesk.extraction.gate import page_signals
 from copydesk.extraction.model import BlockModel, ModelError, shipped_model
-from copydesk.extraction.pagefeatures import page_block_features
+from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES, page_block_features
 from copydesk.extraction.segment import PageBlock, recirculation_boxes, repair, segment
 from copydesk.extraction.title import strip_site_name
+from copydesk.reasons import Reason
 
 __all__ = [
     "EXTRACTOR_VERSION",
@@ -50,10 +51,10 @@ _HTML_LANG = re.compile(
 
 
 class NotAnArticle(Exception):
-    """The page is not stored; ``reason`` is a short stat-friendly code."""
+    """The page is not stored, for ``reason`` (lasting: see :mod:`copydesk.reasons`)."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
+    def __init__(self, reason: Reason, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else str(reason))
         self.reason = reason
         self.detail = detail
 
@@ -121,7 +122,7 @@ def page_table(html: str | bytes, url: str | None = None, include_tables: bool =
     """Parse ``html`` once, extract it with trafilatura, cut it into blocks and describe them."""
     tree = _parse(html)
     if tree is None:
-        raise NotAnArticle("unparsable", "no HTML tree")
+        raise NotAnArticle(Reason.UNPARSABLE, "no HTML tree")
     repair(tree)  # an unclosed <button> would swallow the page (trafilatura drops buttons)
     blocks = segment(tree)
     doc = _trafilatura(tree, url, include_tables)  # copies the tree: the blocks stay valid
@@ -150,7 +151,7 @@ def _refuse_link_lists(
     chars = sum(len(block.text) for block in blocks)
     in_links = sum(block.link_chars for block in blocks)
     if chars and in_links / chars >= options.link_list_share:
-        raise NotAnArticle("link_list", f"{links} links, {in_links / chars:.0%} of the text")
+        raise NotAnArticle(Reason.LINK_LIST, f"{links} links, {in_links / chars:.0%} of the text")
 
 
 def extract(
@@ -160,15 +161,15 @@ def extract(
     options = options or ExtractOptions()
     if isinstance(html, bytes):
         if not html.strip():
-            raise NotAnArticle("empty")
+            raise NotAnArticle(Reason.EMPTY)
         if b"\x00" in html[:2048]:
-            raise NotAnArticle("not_html", "binary content")
+            raise NotAnArticle(Reason.NOT_HTML, "binary content")
     elif not html.strip():
-        raise NotAnArticle("empty")
+        raise NotAnArticle(Reason.EMPTY)
     if options.page_type_gate:
         reason = page_signals(html, url).not_article_reason
         if reason:
-            raise NotAnArticle("not_article_type", reason)
+            raise NotAnArticle(Reason.NOT_ARTICLE_TYPE, reason)
     table = page_table(html, url, options.include_tables)
     _refuse_link_lists(html, table.blocks, options)
     model = _block_model() if options.classify_blocks else None
@@ -183,10 +184,10 @@ def extract(
     text = "\n\n".join(paragraphs)
     if len(text) < options.min_chars:
         if not text:
-            raise NotAnArticle("no_text")
-        raise NotAnArticle("too_short", f"{len(text)} chars in {len(paragraphs)} paragraphs")
+            raise NotAnArticle(Reason.NO_TEXT)
+        raise NotAnArticle(Reason.TOO_SHORT, f"{len(text)} chars in {len(paragraphs)} paragraphs")
     if options.max_chars and len(text) > options.max_chars:
-        raise NotAnArticle("too_long", f"{len(text)} chars, more than {options.max_chars}")
+        raise NotAnArticle(Reason.TOO_LONG, f"{len(text)} chars, more than {options.max_chars}")
     doc = table.document
     site_name = _clean(doc.sitename) if doc is not None else None
     return Extraction(
@@ -206,8 +207,8 @@ def extract(
 @cache
 def _block_model() -> BlockModel | None:
     """The shipped block model, or None (logged once) when it cannot be loaded."""
-    try:
-        return shipped_model()
+    try:  # the trees find their features by name in the rows page_block_features builds
+        return shipped_model().for_features(PAGE_FEATURE_NAMES)
     except ModelError as exc:
         logger.warning("block classifier disabled, keeping trafilatura's extraction: %s", exc)
         return None
@@ -241,7 +242,7 @@ def _parse(html: str | bytes) -> HtmlElement | None:
     try:
         return load_html(html)
     except (ValueError, TypeError, etree.LxmlError) as exc:
-        raise NotAnArticle("unparsable", str(exc)) from exc
+        raise NotAnArticle(Reason.UNPARSABLE, str(exc)) from exc
 
 
 def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool) -> Any:
@@ -258,7 +259,7 @@ def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool) -> An
             output_format="python",
         )
     except (ValueError, etree.LxmlError) as exc:  # trafilatura raises on some broken trees
-        raise NotAnArticle("unparsable", str(exc)) from exc
+        raise NotAnArticle(Reason.UNPARSABLE, str(exc)) from exc
     return doc
 
 

@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import multiprocessing
 import os
+import threading
 import time
+import traceback
 import zlib
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
 
+from copydesk.budget import PageBudget, PageTimeout, die_with, limit_memory, time_limit
 from copydesk.dedup import DedupParams, fingerprint
 from copydesk.extract import ExtractOptions, NotAnArticle, extract
+from copydesk.reasons import Reason
 
-__all__ = ["PagePool", "PageResult", "PageTask", "process_page", "tune_malloc"]
+__all__ = [
+    "ERROR_REASON",
+    "WORKER_DIED",
+    "PagePool",
+    "PageResult",
+    "PageTask",
+    "process_page",
+    "tune_malloc",
+]
+
+#: A page whose worker died twice while it was in it (the pool replaced the worker each time).
+WORKER_DIED = Reason.WORKER_DIED
+#: A page on which extraction raised an unexpected error (the detail holds the traceback).
+ERROR_REASON = Reason.EXTRACT_ERROR
 
 #: glibc ``mallopt`` parameters (malloc.h).
 _M_TRIM_THRESHOLD = -1
@@ -47,7 +66,6 @@ class PageResult:
     fingerprint: bytes | None = None
     html_zlib: bytes = b""
     cpu_ms: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _decode(body: bytes, encoding: str | None) -> str | bytes:
@@ -59,16 +77,41 @@ def _decode(body: bytes, encoding: str | None) -> str | bytes:
     return body  # let trafilatura detect the encoding
 
 
-def process_page(task: PageTask, options: ExtractOptions, params: DedupParams) -> PageResult:
-    """Extract, fingerprint and compress one page; never raises for a bad page."""
+def process_page(
+    task: PageTask,
+    options: ExtractOptions,
+    params: DedupParams,
+    budget: PageBudget | None = None,
+    *,
+    timed: bool = False,
+) -> PageResult:
+    """Extract, fingerprint and compress one page; never raises for a bad page.
+
+    A page over ``budget`` is refused (``page_too_large``, ``too_many_elements``, and in a
+    worker ``page_timeout`` when ``timed``, ``page_memory``); any other error on the page
+    becomes its result (:data:`ERROR_REASON`, with the traceback as detail), so one page
+    never fails the pages it was sent with.
+    """
     started = time.process_time()
     result = PageResult(url=task.url)
+    budget = budget or PageBudget()
     try:
-        extraction = extract(_decode(task.body, task.encoding), task.url, options)
+        over = budget.refusal(task.body)
+        if over is not None:
+            reason, detail = over
+            raise NotAnArticle(reason, detail)
+        with time_limit(budget.max_seconds if timed else 0):
+            extraction = extract(_decode(task.body, task.encoding), task.url, options)
+            fp = fingerprint(extraction.text, params, title=extraction.title)
     except NotAnArticle as exc:
         result.reason, result.detail = exc.reason, exc.detail
+    except PageTimeout as exc:
+        result.reason, result.detail = Reason.PAGE_TIMEOUT, str(exc)
+    except MemoryError:
+        result.reason, result.detail = Reason.PAGE_MEMORY, "over the worker's memory budget"
+    except Exception:
+        result.reason, result.detail = ERROR_REASON, traceback.format_exc()
     else:
-        fp = fingerprint(extraction.text, params, title=extraction.title)
         result.extraction = extraction.to_dict()
         result.text_hash = fp.text_hash
         result.fingerprint = fp.to_bytes()
@@ -107,18 +150,30 @@ def tune_malloc() -> bool:
 # that depends on which pages a worker saw).
 _OPTIONS: ExtractOptions | None = None
 _PARAMS: DedupParams | None = None
+_BUDGET: PageBudget | None = None
 
 
-def _init_worker(options: ExtractOptions, params: DedupParams, malloc: bool = True) -> None:
-    global _OPTIONS, _PARAMS
-    _OPTIONS, _PARAMS = options, params
+def _init_worker(
+    options: ExtractOptions,
+    params: DedupParams,
+    malloc: bool = True,
+    budget: PageBudget | None = None,
+    owner: int = 0,
+) -> None:
+    global _OPTIONS, _PARAMS, _BUDGET
+    _OPTIONS, _PARAMS, _BUDGET = options, params, budget or PageBudget()
+    if owner:
+        die_with(owner)  # the worker's parent is the fork server: watch the pool's owner
     if malloc:
         tune_malloc()
+    # One page first, so the memory cap is measured with every import and cache in place.
+    _run_batch([PageTask("http://warm.invalid/page", _WARM_PAGE, "utf-8")])
+    limit_memory(_BUDGET.max_memory)
 
 
 def _run_batch(tasks: list[PageTask]) -> list[PageResult]:
     assert _OPTIONS is not None and _PARAMS is not None, "worker not initialised"
-    return [process_page(task, _OPTIONS, _PARAMS) for task in tasks]
+    return [process_page(task, _OPTIONS, _PARAMS, _BUDGET, timed=True) for task in tasks]
 
 
 #: A small article that exercises extraction, fingerprinting and compression once.
@@ -143,7 +198,11 @@ def _warm(_: int) -> int:
 class PagePool:
     """A pool of worker processes for :func:`process_page`; ``workers=0`` runs inline.
 
-    Workers call :func:`tune_malloc` unless ``tune_malloc=False``.
+    Workers call :func:`tune_malloc` unless ``tune_malloc=False``, hold each page to
+    ``budget``, and exit when the process that made the pool ends. A worker that dies (killed,
+    crashed) breaks the whole executor: the pool replaces it with a fresh one and sends the
+    pages that were in it again, one page a batch; a page in a worker that dies again gets
+    the result :data:`WORKER_DIED`. ``replacements`` counts the executors replaced.
     """
 
     def __init__(
@@ -153,29 +212,110 @@ class PagePool:
         workers: int | None = None,
         *,
         tune_malloc: bool = True,
+        budget: PageBudget | None = None,
     ) -> None:
         self.options = options
         self.params = params
+        self.budget = budget or PageBudget()
         self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.replacements = 0
+        self._lock = threading.Lock()
+        self._initargs = (options, params, tune_malloc, self.budget, os.getpid())
         self._executor: ProcessPoolExecutor | None = None
         if self.workers > 0:
-            # forkserver: never fork a process that runs the reactor's threads.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["copydesk.work"])
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=context,
-                initializer=_init_worker,
-                initargs=(options, params, tune_malloc),
-            )
+            self._executor = self._new_executor()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        # forkserver: never fork a process that runs the reactor's threads.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["copydesk.work"])
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=self._initargs,
+        )
 
     def submit(self, tasks: list[PageTask]) -> Future[list[PageResult]]:
         """Process a batch of pages; the future resolves to one result per task, in order."""
+        future: Future[list[PageResult]] = Future()
         if self._executor is None:
-            future: Future[list[PageResult]] = Future()
-            future.set_result([process_page(t, self.options, self.params) for t in tasks])
+            future.set_result(
+                [process_page(t, self.options, self.params, self.budget) for t in tasks]
+            )
             return future
-        return self._executor.submit(_run_batch, tasks)
+        self._send(tasks, future, retry=True)
+        return future
+
+    def _send(self, tasks: list[PageTask], future: Future[list[PageResult]], retry: bool) -> None:
+        with self._lock:
+            executor = self._executor
+        if executor is None:  # closed
+            future.cancel()
+            return
+        try:
+            inner = executor.submit(_run_batch, tasks)
+        except BrokenProcessPool as exc:
+            self._broken(executor, exc, tasks, future, retry)
+            return
+
+        def done(inner: Future[list[PageResult]]) -> None:
+            if inner.cancelled():
+                future.cancel()
+                return
+            error = inner.exception()
+            if isinstance(error, BrokenProcessPool):
+                self._broken(executor, error, tasks, future, retry)
+            elif error is not None:
+                future.set_exception(error)  # a bug: the pool itself failed
+            else:
+                future.set_result(inner.result())
+
+        inner.add_done_callback(done)
+
+    def _broken(
+        self,
+        executor: ProcessPoolExecutor,
+        error: BrokenProcessPool,
+        tasks: list[PageTask],
+        future: Future[list[PageResult]],
+        retry: bool,
+    ) -> None:
+        """A worker died while these pages were in the pool: replace it, retry them once."""
+        with self._lock:
+            if self._executor is executor:  # the first batch to notice replaces it
+                self._executor = self._new_executor()
+                self.replacements += 1
+                executor.shutdown(wait=False, cancel_futures=True)
+        if not retry:
+            future.set_result(
+                [PageResult(url=t.url, reason=WORKER_DIED, detail=str(error)) for t in tasks]
+            )
+            return
+        # One page a batch, so a page that kills its worker again costs only itself.
+        results: list[PageResult | None] = [None] * len(tasks)
+        left = [len(tasks)]
+
+        def collect(index: int, single: Future[list[PageResult]]) -> None:
+            if single.cancelled():
+                future.cancel()
+                return
+            error = single.exception()
+            if error is not None:
+                if not future.done():
+                    future.set_exception(error)
+                return
+            results[index] = single.result()[0]
+            with self._lock:
+                left[0] -= 1
+                last = left[0] == 0
+            if last and not future.done():
+                future.set_result([r for r in results if r is not None])
+
+        for index, task in enumerate(tasks):
+            single: Future[list[PageResult]] = Future()
+            single.add_done_callback(functools.partial(collect, index))
+            self._send([task], single, retry=False)
 
     def start(self, timeout: float = 120) -> None:
         """Start every worker and run one page through it, so failures show up at once.
@@ -189,6 +329,7 @@ class PagePool:
             future.result(timeout=timeout)
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)

@@ -15,6 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html
 
+from copydesk.reasons import Reason
+
 __all__ = [
     "DiscoveryError",
     "Entry",
@@ -331,11 +333,11 @@ def clean_url(link: str, base: str) -> tuple[str | None, str]:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        return None, "bad_url"
+        return None, Reason.BAD_URL
     if parts.scheme.lower() not in ("http", "https"):
-        return None, "bad_scheme"
+        return None, Reason.BAD_SCHEME
     if not parts.hostname or any(c in url for c in ' \t\r\n<>"{}\\^`'):
-        return None, "bad_url"
+        return None, Reason.BAD_URL
     return url, ""
 
 
@@ -425,7 +427,7 @@ def parse_feed(body: bytes, base_url: str) -> Parsed:
         try:
             entry, why = _feed_entry(node, name, kind, base_url)
         except ValueError:
-            entry, why = None, "bad_entry"
+            entry, why = None, Reason.BAD_ENTRY
         if entry is not None:
             parsed.entries.append(entry)
         elif why:
@@ -491,7 +493,7 @@ def _parse_json_feed(body: bytes, base_url: str) -> Parsed:
     parsed = Parsed()
     for item in items:
         if not isinstance(item, dict):
-            parsed.skipped["bad_entry"] += 1
+            parsed.skipped[Reason.BAD_ENTRY] += 1
             continue
         link = item.get("url") or item.get("external_url")
         if not (isinstance(link, str) and link):
@@ -538,7 +540,7 @@ def parse_sitemap(body: bytes, base_url: str) -> Parsed:
             try:
                 parsed.entries.append(_sitemap_entry(node, url))
             except ValueError:
-                parsed.skipped["bad_entry"] += 1
+                parsed.skipped[Reason.BAD_ENTRY] += 1
     return parsed
 
 

@@ -1,24 +1,27 @@
-"""Extensions: the corpus lock, and a record of every run (crawls, sources, discoveries)."""
+"""Extensions: the crawl's corpus (lock, connection, known URLs), a record of every run."""
 
 from __future__ import annotations
 
 import gc
 import logging
-import re
 import sqlite3
 from functools import partial
+from itertools import chain
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
+from copydesk.reasons import LASTING
 from crawler.health import assess
 from crawler.items import ArticleItem, PageItem
+from crawler.known import KnownUrls
 from crawler.lock import CorpusLock
-from crawler.middlewares import LASTING_REJECTIONS
+from crawler.rejections import Rejected
 from crawler.signals import url_rejected
 from storage.corpus import Corpus, default_db_path, is_disk_full
 from storage.discovery import Discovery, DiscoveryStore, SourceRun
@@ -27,7 +30,7 @@ __all__ = [
     "EXIT_BROKEN_SOURCE",
     "EXIT_FAILED",
     "EXIT_OK",
-    "CorpusLockExtension",
+    "CorpusExtension",
     "CrawlRecorder",
     "GarbageCollectorTuning",
 ]
@@ -44,37 +47,87 @@ GOOD_REASONS = ("finished", "closespider_timeout", "closespider_itemcount", "clo
 #: so that the run can still finish its ``crawls`` row.
 RESERVE = 1024 * 1024
 
-_REASON = re.compile(r"\(([a-z0-9_]+)\)")
 
+class CorpusExtension:
+    """The crawl's corpus, shared by every component: reach it with :meth:`of`.
 
-def drop_reason(exception: BaseException) -> str:
-    """The stat-style reason of a pipeline's DropItem (``not an article (empty): URL``)."""
-    reason = getattr(exception, "reason", None)
-    if isinstance(reason, str) and reason:
-        return reason
-    message = str(exception)
-    match = _REASON.search(message)
-    if match:
-        return match.group(1)
-    if message.startswith("already stored"):
-        return "already_stored"
-    return "other"
+    It takes ``<corpus>.lock`` when the crawler is built (a second crawl of the same corpus
+    fails at once with :class:`crawler.lock.Locked`), opens one connection (the migrations
+    run once per crawl) and, when the spider opens, indexes the URLs a crawl may skip
+    (stored articles, URLs rejected for a lasting reason in the last ``retry_days`` days).
+    The index learns what this crawl stores and rejects. All of it is released when the
+    engine stops.
+    """
 
-
-class CorpusLockExtension:
-    """Hold ``<corpus>.lock`` for the crawl: a second crawl of the same corpus fails at once."""
-
-    def __init__(self, db_path: str) -> None:
-        self.lock = CorpusLock(db_path).acquire()  # raises Locked
+    def __init__(self, db_path: str, retry_days: float) -> None:
+        self.db_path = db_path
+        self.retry_days = retry_days
+        self.lock: CorpusLock | None = None
+        self.corpus: Corpus | None = None
+        self.store: DiscoveryStore | None = None
+        self.known: KnownUrls | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CorpusLockExtension:
-        ext = cls(str(default_db_path(crawler.settings.get("COPYDESK_DB"))))
+    def from_crawler(cls, crawler: Crawler) -> CorpusExtension:
+        settings = crawler.settings
+        ext = cls(
+            str(default_db_path(settings.get("COPYDESK_DB"))),
+            settings.getfloat("COPYDESK_RETRY_REJECTED_DAYS"),
+        )
+        ext.open()
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.url_rejected, signal=url_rejected)
         return ext
 
+    @classmethod
+    def of(cls, crawler: Crawler) -> CorpusExtension:
+        """The crawler's instance (components call this in their ``from_crawler``)."""
+        ext = crawler.get_extension(cls)
+        if ext is None:
+            raise NotConfigured(f"enable {cls.__module__}.{cls.__name__} in EXTENSIONS")
+        return ext
+
+    def open(self) -> None:
+        """Lock the corpus (raises :class:`crawler.lock.Locked`) and open it."""
+        self.lock = CorpusLock(self.db_path).acquire()
+        try:
+            self.corpus = Corpus(self.db_path)
+        except BaseException:
+            self.lock.release()
+            raise
+        self.store = DiscoveryStore(self.corpus)
+
+    def spider_opened(self) -> None:
+        assert self.corpus is not None and self.store is not None
+        rejected = self.store.rejected_urls(LASTING, self.retry_days)
+        self.known = KnownUrls(chain(self.corpus.article_urls(), rejected))
+        logger.info("%d stored or rejected URLs indexed", len(self.known))
+
     def engine_stopped(self) -> None:
-        self.lock.release()
+        self.known = None
+        if self.corpus is not None:
+            self.corpus.close()
+            self.corpus = self.store = None
+        if self.lock is not None:
+            self.lock.release()
+
+    # The index learns what this crawl stores and rejects: a hit is then checked in SQLite,
+    # so a URL stored or rejected earlier in the run is skipped as well.
+
+    def item_scraped(self, item: Any) -> None:
+        if self.known is not None and isinstance(item, ArticleItem):
+            self.known.add((item.url, item.canonical_url))
+
+    def item_dropped(self, item: Any) -> None:
+        if self.known is not None and isinstance(item, (PageItem, ArticleItem)):
+            self.known.add((item.url,))
+
+    def url_rejected(self, url: str) -> None:
+        if self.known is not None:
+            self.known.add((url,))
 
 
 class GarbageCollectorTuning:
@@ -118,19 +171,20 @@ class CrawlRecorder:
     stored articles with them); one summary line at the end.
     """
 
-    def __init__(self, db_path: str, stats: StatsCollector, batch: int = 50) -> None:
-        self.db_path = db_path
+    def __init__(self, stats: StatsCollector, batch: int = 50) -> None:
         self.stats = stats
         self.batch = batch
         self.crawl_id: int | None = None
         self.corpus: Corpus | None = None
         self.store: DiscoveryStore | None = None
         self._pending: list[Discovery] = []
+        self.crawler: Crawler | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRecorder:
         assert crawler.stats is not None
-        ext = cls(str(default_db_path(crawler.settings.get("COPYDESK_DB"))), crawler.stats)
+        ext = cls(crawler.stats)
+        ext.crawler = crawler
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
@@ -141,8 +195,11 @@ class CrawlRecorder:
 
     def spider_opened(self, spider: Spider) -> None:
         args: dict[str, Any] = getattr(spider, "copydesk_args", {})
-        self.corpus = Corpus(self.db_path)
-        self.store = DiscoveryStore(self.corpus)
+        # extensions are all built by now: the corpus extension can be looked up
+        assert self.crawler is not None
+        shared = CorpusExtension.of(self.crawler)
+        assert shared.corpus is not None, "the corpus extension is open"
+        self.corpus, self.store = shared.corpus, shared.store
         self.crawl_id = self.corpus.start_crawl(spider.name, args)
         self.corpus.reserve_space(RESERVE)
         self.stats.set_value("copydesk/crawl_id", self.crawl_id)
@@ -180,12 +237,17 @@ class CrawlRecorder:
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         if not isinstance(item, (PageItem, ArticleItem)):
             return
-        reason = drop_reason(exception)
-        self._count(item.source, f"dropped/{reason}")
-        if reason in LASTING_REJECTIONS:
+        if not isinstance(exception, Rejected):  # a bug: pipelines raise Rejected
+            raise TypeError(f"{type(exception).__name__} is not a Rejected: {exception}")
+        self._count(item.source, f"dropped/{exception.reason}")
+        if exception.lasting:
             self._add(
                 Discovery.from_dict(
-                    item.url, reason, item.discovery, source=item.source, crawl_id=self.crawl_id
+                    item.url,
+                    exception.reason,
+                    item.discovery,
+                    source=item.source,
+                    crawl_id=self.crawl_id,
                 )
             )
 
@@ -290,7 +352,6 @@ class CrawlRecorder:
             self.corpus.release_space()  # the space held for this moment
             finish(stats=stats)
         self.corpus.release_space()
-        self.corpus.close()
         self.corpus = self.store = None
         logger.warning("%s", summary_line(self.crawl_id, reason, stats, runs))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from statistics import median
 
+from copydesk.reasons import Reason
 from storage.discovery import SourceRun
 
 __all__ = ["assess", "challenge_kind"]
@@ -43,15 +44,15 @@ MIN_HISTORY = 3
 MIN_USUAL = 10
 
 
-def challenge_kind(body: bytes) -> str | None:
+def challenge_kind(body: bytes) -> Reason | None:
     """``challenge`` or ``consent`` when a 2xx page is a bot wall or cookie wall, else None."""
     head = body[:20000].lower()
     if any(marker in head for marker in _CHALLENGE_MARKERS):
-        return "challenge"
+        return Reason.CHALLENGE
     if len(body) < 60000 and (
         any(marker in head for marker in _CONSENT_MARKERS) or _consent_title(head)
     ):
-        return "consent"
+        return Reason.CONSENT
     return None
 
 
@@ -74,7 +75,7 @@ def assess(run: SourceRun, history: list[int]) -> SourceRun:
     problems: list[dict[str, str]] = []
     if run.crashed:
         problems.append({"flag": "crashed", "detail": f"{run.crashed} callbacks raised"})
-    walled = sum(run.dropped.get(k, 0) for k in ("challenge", "consent"))
+    walled = sum(run.dropped.get(k, 0) for k in (Reason.CHALLENGE, Reason.CONSENT))
     if walled:
         problems.append({"flag": "walled", "detail": f"{walled} challenge or consent pages"})
     if run.found == 0 and run.unchanged == 0:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["KnownUrls", "close_shared", "open_shared", "shared"]
+__all__ = ["KnownUrls"]
 
 #: Hashes added during a crawl are merged into the sorted array once there are this many.
 MERGE_AT = 65536
@@ -53,21 +53,3 @@ class KnownUrls:
             merged = np.fromiter(self._new, dtype=np.int64, count=len(self._new))
             self._sorted = np.union1d(self._sorted, merged)
             self._new.clear()
-
-
-# Indexes open in this process, by corpus path: the downloader middleware that skips stored
-# URLs loads one when the spider opens and keeps it current; the dedup pipeline reads it.
-_SHARED: dict[str, KnownUrls] = {}
-
-
-def open_shared(db_path: str, index: KnownUrls) -> None:
-    _SHARED[db_path] = index
-
-
-def close_shared(db_path: str) -> None:
-    _SHARED.pop(db_path, None)
-
-
-def shared(db_path: str) -> KnownUrls | None:
-    """The index kept for the corpus at ``db_path`` in this process, if a crawl opened one."""
-    return _SHARED.get(db_path)

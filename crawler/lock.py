@@ -8,9 +8,6 @@ from pathlib import Path
 
 __all__ = ["CorpusLock", "Locked", "lock_path"]
 
-#: Locks held by this process, by path: a second acquire in the same process is a no-op.
-_HELD: dict[str, CorpusLock] = {}
-
 
 class Locked(RuntimeError):
     """Another process holds the corpus lock: a crawl of this corpus is already running."""
@@ -21,16 +18,16 @@ def lock_path(db_path: str | os.PathLike[str]) -> Path:
 
 
 class CorpusLock:
-    """Held from :meth:`acquire` until :meth:`release` or the process ends (even on SIGKILL)."""
+    """Held from :meth:`acquire` until :meth:`release` or the process ends (even on SIGKILL).
+
+    The lock belongs to the open file, so a second :meth:`acquire` fails even in the same
+    process: a crawl takes it once (:class:`crawler.extensions.CorpusExtension`)."""
 
     def __init__(self, db_path: str | os.PathLike[str]) -> None:
         self.path = lock_path(db_path)
         self._fd: int | None = None
 
     def acquire(self) -> CorpusLock:
-        held = _HELD.get(str(self.path.resolve()))
-        if held is not None:
-            return held
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -43,13 +40,11 @@ class CorpusLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
-        _HELD[str(self.path.resolve())] = self
         return self
 
     def release(self) -> None:
         if self._fd is None:
             return
-        _HELD.pop(str(self.path.resolve()), None)
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         os.close(self._fd)
         self._fd = None

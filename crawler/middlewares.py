@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from itertools import chain
-from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -13,33 +11,14 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
-from crawler.items import ArticleItem, PageItem
-from crawler.known import KnownUrls, close_shared, open_shared
-from crawler.signals import url_rejected
+from copydesk.reasons import LASTING, Reason
+from crawler.extensions import CorpusExtension
 from crawler.window import in_window
-from storage.corpus import Corpus, default_db_path
-from storage.discovery import DiscoveryStore, Validators
+from storage.discovery import Validators
 
 __all__ = ["ConditionalGetMiddleware", "SkipStoredArticlesMiddleware"]
 
 logger = logging.getLogger(__name__)
-
-#: Rejections that stand: a URL rejected for one of these is not asked for again for a while.
-LASTING_REJECTIONS = (
-    "not_html",
-    "http_404",
-    "http_410",
-    "outside_window",
-    "not_article",
-    "listing",
-    "empty",
-    "too_short",
-    "too_long",
-    "link_list",
-    "no_text",
-    "unparsable",
-    "listing_page",
-)
 
 
 def _source_name(request: Request) -> str | None:
@@ -50,66 +29,25 @@ def _source_name(request: Request) -> str | None:
 class SkipStoredArticlesMiddleware:
     """Drop article requests whose URL is stored, or was rejected recently, before download.
 
-    The URLs it may skip are hashed into a :class:`KnownUrls` index when the spider opens
-    and kept current from the crawl's signals (articles stored, URLs rejected), so only a
-    URL whose hash is in the index costs an exact check in SQLite. The index is shared with
-    the dedup pipeline through :func:`crawler.known.shared`.
+    The URLs it may skip are in the :class:`KnownUrls` index of the crawl's
+    :class:`~crawler.extensions.CorpusExtension`, so only a URL whose hash is in the index
+    costs an exact check in SQLite.
     """
 
-    def __init__(self, db_path: str, stats: StatsCollector, retry_days: float = 7.0) -> None:
-        self.db_path = db_path
+    def __init__(self, corpus: CorpusExtension, stats: StatsCollector) -> None:
+        self.shared = corpus
         self.stats = stats
-        self.retry_days = retry_days
-        self.corpus: Corpus | None = None
-        self.store: DiscoveryStore | None = None
         self._since: datetime | None = None
-        self.known: KnownUrls | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SkipStoredArticlesMiddleware:
         assert crawler.stats is not None
-        mw = cls(
-            str(default_db_path(crawler.settings.get("COPYDESK_DB"))),
-            crawler.stats,
-            crawler.settings.getfloat("COPYDESK_RETRY_REJECTED_DAYS", 7.0),
-        )
+        mw = cls(CorpusExtension.of(crawler), crawler.stats)
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(mw.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(mw.item_dropped, signal=signals.item_dropped)
-        crawler.signals.connect(mw.url_rejected, signal=url_rejected)
         return mw
 
     def spider_opened(self, spider: Spider) -> None:
-        self.corpus = Corpus(self.db_path)
-        self.store = DiscoveryStore(self.corpus)
         self._since = getattr(spider, "since", None)
-        rejected = self.store.rejected_urls(LASTING_REJECTIONS, self.retry_days)
-        self.known = KnownUrls(chain(self.corpus.article_urls(), rejected))
-        open_shared(self.db_path, self.known)
-        logger.info("%d stored or rejected URLs indexed", len(self.known))
-
-    def spider_closed(self) -> None:
-        close_shared(self.db_path)
-        self.known = None
-        if self.corpus is not None:
-            self.corpus.close()
-            self.corpus = self.store = None
-
-    # The index learns what this crawl stores and rejects: a hit is then checked in SQLite
-    # exactly as before, so a URL stored or rejected earlier in the run is skipped as well.
-
-    def item_scraped(self, item: Any) -> None:
-        if self.known is not None and isinstance(item, ArticleItem):
-            self.known.add((item.url, item.canonical_url))
-
-    def item_dropped(self, item: Any) -> None:
-        if self.known is not None and isinstance(item, (PageItem, ArticleItem)):
-            self.known.add((item.url,))
-
-    def url_rejected(self, url: str) -> None:
-        if self.known is not None:
-            self.known.add((url,))
 
     def _skip(self, request: Request, why: str) -> None:
         self.stats.inc_value(f"copydesk/skipped/{why}")
@@ -119,18 +57,18 @@ class SkipStoredArticlesMiddleware:
         raise IgnoreRequest(f"{why.replace('_', ' ')}: {request.url}")
 
     def process_request(self, request: Request) -> None:
-        if not request.meta.get("copydesk_article") or self.corpus is None:
+        corpus, store, known = self.shared.corpus, self.shared.store, self.shared.known
+        if not request.meta.get("copydesk_article") or corpus is None or store is None:
             return
-        if self.known is not None and request.url not in self.known:
+        if known is not None and request.url not in known:
             return  # neither stored nor rejected: the common case, no query
-        if self.corpus.known_urls([request.url]):
+        if corpus.known_urls([request.url]):
             self._skip(request, "already_stored")
-        assert self.store is not None
-        for outcome, published in self.store.rejected(
-            [request.url], LASTING_REJECTIONS, self.retry_days
+        for outcome, published in store.rejected(
+            [request.url], LASTING, self.shared.retry_days
         ).values():
             # too old for an earlier window, maybe not for this one
-            if outcome != "outside_window" or not in_window(published, self._since):
+            if outcome != Reason.OUTSIDE_WINDOW or not in_window(published, self._since):
                 self._skip(request, "already_rejected")
 
 
@@ -141,40 +79,31 @@ class ConditionalGetMiddleware:
     fetched what a feed announced reads the whole feed again next time.
     """
 
-    def __init__(self, db_path: str, stats: StatsCollector) -> None:
-        self.db_path = db_path
+    def __init__(self, corpus: CorpusExtension, stats: StatsCollector) -> None:
+        self.shared = corpus
         self.stats = stats
-        self.corpus: Corpus | None = None
-        self.store: DiscoveryStore | None = None
         self._fresh: dict[str, tuple[str | None, str | None, dict[str, object]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
         assert crawler.stats is not None
-        mw = cls(str(default_db_path(crawler.settings.get("COPYDESK_DB"))), crawler.stats)
-        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        mw = cls(CorpusExtension.of(crawler), crawler.stats)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 
-    def spider_opened(self) -> None:
-        self.corpus = Corpus(self.db_path)
-        self.store = DiscoveryStore(self.corpus)
-
     def spider_closed(self, reason: str) -> None:
-        if self.corpus is None or self.store is None:
+        if self.shared.store is None:
             return
         if reason == "finished":
-            self.store.save_validators(
+            self.shared.store.save_validators(
                 Validators(url, etag, modified, tuple(meta.get("copydesk_children") or ()))  # type: ignore[arg-type]
                 for url, (etag, modified, meta) in self._fresh.items()
             )
-        self.corpus.close()
-        self.corpus = self.store = None
 
     def process_request(self, request: Request) -> None:
-        if not request.meta.get("copydesk_conditional") or self.store is None:
+        if not request.meta.get("copydesk_conditional") or self.shared.store is None:
             return
-        cached = self.store.validators(request.url)
+        cached = self.shared.store.validators(request.url)
         if cached is None:
             return
         request.meta["copydesk_validators"] = cached

@@ -1,6 +1,7 @@
 """Scrapy settings of Copydesk: polite defaults for crawling real news sites.
 
-Every Copydesk-specific setting starts with ``COPYDESK_``; the README lists them all.
+Every Copydesk-specific setting starts with ``COPYDESK_``; docs/settings.md lists them all.
+This module is their one home: components read them without fallback defaults.
 """
 
 from __future__ import annotations
@@ -38,13 +39,25 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
+# -- safety (crawler/safety.py) ---------------------------------------------------------------
+#: Only http and https: no file://, data:, ftp:// or s3:// download handlers.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+#: Host names answering with a non-public address are refused (and so is a DNS rebind).
+TWISTED_DNS_RESOLVER = "crawler.safety.PublicAddressResolver"
+
 # -- components -------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.safety.RefuseUnsafeRequestsMiddleware": 10,
+    # robots.txt answered with 5xx reads as disallow-all (RFC 9309)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.politeness.RobotsTxtUnavailableMiddleware": 100,
+    # after the retry middleware (550), so its response is seen first
+    "crawler.politeness.RetryAfterMiddleware": 555,
     "crawler.middlewares.SkipStoredArticlesMiddleware": 50,
     "crawler.middlewares.ConditionalGetMiddleware": 60,
 }
 EXTENSIONS = {
-    "crawler.extensions.CorpusLockExtension": -10,
+    "crawler.extensions.CorpusExtension": -10,
     "crawler.extensions.CrawlRecorder": 0,
     "crawler.extensions.GarbageCollectorTuning": 1000,
 }
@@ -65,6 +78,12 @@ FEED_EXPORT_ENCODING = "utf-8"
 # -- Copydesk ---------------------------------------------------------------------------------
 #: Corpus file; the environment variable of the same name overrides the default.
 COPYDESK_DB = os.environ.get("COPYDESK_DB", "corpus.db")
+#: A 429 or 503 is retried after the wait its Retry-After asks, when that is at most this many
+#: seconds (the site's other requests wait too); a longer wait is not retried in this run.
+COPYDESK_RETRY_AFTER_MAX = 120.0
+#: Address ranges fetched although not public (CIDR, e.g. ``["10.1.0.0/16"]``); loopback,
+#: private, link-local, multicast and reserved addresses are refused otherwise.
+COPYDESK_ALLOW_NETWORKS: list[str] = []
 #: Extraction worker processes (0: extract in the crawl process; default: one per core).
 COPYDESK_EXTRACT_WORKERS = os.cpu_count() or 1
 #: Pages sent to a worker at a time.
@@ -72,6 +91,14 @@ COPYDESK_EXTRACT_BATCH = 4
 #: Workers keep the memory a page frees for the next page (glibc malloc thresholds; see
 #: copydesk.work.tune_malloc): fewer page faults, same peak memory.
 COPYDESK_MALLOC_TUNING = True
+#: What one page may cost an extraction worker (0: no limit): bytes of HTML and opening tags
+#: (checked before parsing), seconds, and bytes of memory (address space) a worker may use
+#: above its size at start-up. A page over budget is dropped (``page_too_large``,
+#: ``too_many_elements``, ``page_timeout``, ``page_memory``); the worker carries on.
+COPYDESK_PAGE_MAX_BYTES = 8 * 1024 * 1024
+COPYDESK_PAGE_MAX_ELEMENTS = 30_000
+COPYDESK_PAGE_TIMEOUT = 30.0
+COPYDESK_WORKER_MAX_MEMORY = 512 * 1024 * 1024
 #: Pages with less text than this (characters) are dropped as too short.
 COPYDESK_MIN_CHARS = 400
 #: Pages with more text than this (characters) are dropped as too long (0: no limit).

@@ -6,14 +6,15 @@ import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from copydesk.dedup import Deduper, DedupParams, Fingerprint, ParamsMismatch
+from copydesk.reasons import Reason
+from crawler.extensions import CorpusExtension
 from crawler.items import ArticleItem
-from crawler.known import shared
+from crawler.rejections import Rejected
 from storage.clusters import PARAMS_KEY
-from storage.corpus import Corpus, CorpusError, default_db_path
+from storage.corpus import Corpus, CorpusError
 
 __all__ = ["DedupPipeline"]
 
@@ -27,8 +28,9 @@ class DedupPipeline:
     copies are recognised across runs. Fingerprints made with other parameters are refused.
     """
 
-    def __init__(self, db_path: str, params: DedupParams, stats: StatsCollector) -> None:
-        self.db_path = db_path
+    def __init__(self, corpus: CorpusExtension, params: DedupParams, stats: StatsCollector) -> None:
+        self.shared = corpus
+        self.db_path = corpus.db_path
         self.params = params
         self.stats = stats
         self.deduper: Deduper | None = None
@@ -40,11 +42,11 @@ class DedupPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
         assert crawler.stats is not None
-        db_path = str(default_db_path(crawler.settings.get("COPYDESK_DB")))
-        return cls(db_path, DedupParams(), crawler.stats)
+        return cls(CorpusExtension.of(crawler), DedupParams(), crawler.stats)
 
     def open_spider(self) -> None:
-        self.corpus = Corpus(self.db_path)
+        self.corpus = self.shared.corpus
+        assert self.corpus is not None, "the corpus extension is open"
         stored = self.corpus.get_meta(PARAMS_KEY)
         if stored is None:
             self.corpus.set_meta(PARAMS_KEY, self.params.to_json())
@@ -70,23 +72,19 @@ class DedupPipeline:
         self._next_id = self.corpus.max_article_id() + 1
         logger.info("Dedup index rebuilt from %d stored fingerprints", len(self.deduper))
 
-    def close_spider(self) -> None:
-        if self.corpus is not None:
-            self.corpus.close()
-
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
             return item
         assert self.corpus is not None and self.deduper is not None, "pipeline not opened"
         keys = {item.url, item.canonical_url}
-        # The stored-URL index of this crawl (crawler.known) answers "new" without a query;
-        # a hit, or a crawl without the index, is checked in SQLite.
-        known = shared(self.db_path)
+        # The crawl's stored-URL index answers "new" without a query; a hit, or a crawl
+        # whose spider has not opened the index, is checked in SQLite.
+        known = self.shared.known
         if keys & self._seen_urls or (
             (known is None or known.any(keys)) and self.corpus.known_urls(keys)
         ):
-            self.stats.inc_value("copydesk/dropped/already_stored")
-            raise DropItem(f"already stored: {item.canonical_url}", log_level="DEBUG")
+            self.stats.inc_value(f"copydesk/dropped/{Reason.ALREADY_STORED}")
+            raise Rejected(Reason.ALREADY_STORED, item.canonical_url)
         self._seen_urls |= keys
         item.id = self._next_id
         self._next_id += 1

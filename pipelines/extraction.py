@@ -7,13 +7,15 @@ import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from copydesk.budget import PageBudget
 from copydesk.dedup import DedupParams
 from copydesk.extract import ExtractOptions
+from copydesk.reasons import Reason
 from copydesk.work import PagePool, PageResult, PageTask
 from crawler.items import ArticleItem, PageItem
+from crawler.rejections import Rejected
 from crawler.sources import site_of
 
 __all__ = ["ExtractionPipeline"]
@@ -39,11 +41,14 @@ class ExtractionPipeline:
         options: ExtractOptions,
         params: DedupParams,
         stats: StatsCollector,
-        workers: int | None = None,
-        batch_size: int = 4,
-        tune_malloc: bool = True,
+        workers: int | None,
+        batch_size: int,
+        tune_malloc: bool,
+        budget: PageBudget | None = None,
     ) -> None:
         self.options = options
+        self.budget = budget or PageBudget()
+        self._logged: set[str] = set()
         self.params = params
         self.stats = stats
         self.workers = workers
@@ -63,19 +68,29 @@ class ExtractionPipeline:
         assert crawler.stats is not None
         return cls(
             ExtractOptions(
-                min_chars=settings.getint("COPYDESK_MIN_CHARS", 400),
+                min_chars=settings.getint("COPYDESK_MIN_CHARS"),
                 max_chars=settings.getint("COPYDESK_MAX_CHARS"),
             ),
             DedupParams(),
             crawler.stats,
             workers=settings.getint("COPYDESK_EXTRACT_WORKERS"),
-            batch_size=settings.getint("COPYDESK_EXTRACT_BATCH", 4),
-            tune_malloc=settings.getbool("COPYDESK_MALLOC_TUNING", True),
+            batch_size=settings.getint("COPYDESK_EXTRACT_BATCH"),
+            tune_malloc=settings.getbool("COPYDESK_MALLOC_TUNING"),
+            budget=PageBudget(
+                max_bytes=settings.getint("COPYDESK_PAGE_MAX_BYTES"),
+                max_elements=settings.getint("COPYDESK_PAGE_MAX_ELEMENTS"),
+                max_seconds=settings.getfloat("COPYDESK_PAGE_TIMEOUT"),
+                max_memory=settings.getint("COPYDESK_WORKER_MAX_MEMORY"),
+            ),
         )
 
     def open_spider(self) -> None:
         self.pool = PagePool(
-            self.options, self.params, workers=self.workers, tune_malloc=self.tune_malloc
+            self.options,
+            self.params,
+            workers=self.workers,
+            tune_malloc=self.tune_malloc,
+            budget=self.budget,
         )
         self.pool.start()
         self._max_batches_out = 2 * max(1, self.pool.workers)
@@ -96,10 +111,23 @@ class ExtractionPipeline:
         finally:
             self._in_flight -= 1
         self.stats.inc_value("copydesk/extract/cpu_us", round(result.cpu_ms * 1000))
+        if self.pool is not None and self.pool.replacements:
+            self.stats.set_value("copydesk/extract/workers_replaced", self.pool.replacements)
         if result.extraction is None:
-            reason = result.reason or "no_text"
+            reason = result.reason or Reason.NO_TEXT
             self.stats.inc_value(f"copydesk/dropped/{reason}")
-            raise DropItem(f"not an article ({reason}): {item.url}", log_level="DEBUG")
+            if reason in (Reason.EXTRACT_ERROR, Reason.WORKER_DIED) and reason not in self._logged:
+                # unexpected: the first in full, the rest counted
+                self._logged.add(reason)
+                logger.error(
+                    "Extraction failed (%s) on %s; further failures are counted in "
+                    "copydesk/dropped/%s\n%s",
+                    reason,
+                    item.url,
+                    reason,
+                    result.detail,
+                )
+            raise Rejected(reason, item.url, result.detail)
         assert result.fingerprint is not None and result.text_hash is not None
         extraction = result.extraction
         return ArticleItem(

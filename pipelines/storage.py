@@ -9,12 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
 
+from copydesk.reasons import Reason
+from crawler.extensions import CorpusExtension
 from crawler.items import ArticleItem
-from storage.corpus import Corpus, NewArticle, Reassignment, default_db_path, is_disk_full
+from crawler.rejections import Rejected
+from storage.corpus import Corpus, NewArticle, Reassignment, is_disk_full
 from storage.discovery import Discovery, DiscoveryStore
 
 __all__ = ["StoragePipeline", "to_discovery", "to_new_article"]
@@ -82,13 +84,9 @@ class StoragePipeline:
     """
 
     def __init__(
-        self,
-        db_path: str,
-        stats: StatsCollector,
-        batch_size: int = 200,
-        interval: float = 0.1,
+        self, corpus: CorpusExtension, stats: StatsCollector, batch_size: int, interval: float
     ) -> None:
-        self.db_path = db_path
+        self.shared = corpus
         self.stats = stats
         self.batch_size = max(1, batch_size)
         self.interval = interval
@@ -105,10 +103,10 @@ class StoragePipeline:
         settings = crawler.settings
         assert crawler.stats is not None
         pipeline = cls(
-            str(default_db_path(settings.get("COPYDESK_DB"))),
+            CorpusExtension.of(crawler),
             crawler.stats,
-            batch_size=settings.getint("COPYDESK_COMMIT_BATCH", 200),
-            interval=settings.getfloat("COPYDESK_COMMIT_INTERVAL", 0.1),
+            batch_size=settings.getint("COPYDESK_COMMIT_BATCH"),
+            interval=settings.getfloat("COPYDESK_COMMIT_INTERVAL"),
         )
 
         def stop(reason: str) -> object:
@@ -119,14 +117,12 @@ class StoragePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        self.corpus = Corpus(self.db_path)
-        self.store = DiscoveryStore(self.corpus)
+        self.corpus = self.shared.corpus
+        self.store = self.shared.store
 
     def close_spider(self) -> None:
         self.flush()
-        if self.corpus is not None:
-            self.corpus.close()
-            self.corpus = self.store = None
+        self.corpus = self.store = None
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
@@ -175,21 +171,19 @@ class StoragePipeline:
 
     def _stop_for_full_disk(self, batch: list[Pending]) -> None:
         """Say once that the disk is full and stop the crawl; drop the unstored articles."""
-        self.stats.inc_value("copydesk/dropped/disk_full", len(batch))
+        self.stats.inc_value(f"copydesk/dropped/{Reason.DISK_FULL}", len(batch))
         if not self._disk_full:
             self._disk_full = True
             logger.error(
                 "copydesk: the disk holding %s is full: stopping the crawl (articles stored "
                 "so far are kept; free some space and crawl again)",
-                self.db_path,
+                self.shared.db_path,
             )
             if self.stop is not None:
-                self.stop("disk_full")
+                self.stop(Reason.DISK_FULL)
         for article, _, _, future in batch:
             if not future.done():
-                future.set_exception(
-                    DropItem(f"not stored (disk_full): {article.url}", log_level="DEBUG")
-                )
+                future.set_exception(Rejected(Reason.DISK_FULL, article.url))
 
     def _write_one(self, entry: Pending) -> None:
         assert self.store is not None
@@ -197,9 +191,9 @@ class StoragePipeline:
         try:
             self.store.store_articles([article], reassignments, [discovery])
         except sqlite3.IntegrityError as exc:
-            self.stats.inc_value("copydesk/dropped/integrity")
+            self.stats.inc_value(f"copydesk/dropped/{Reason.INTEGRITY}")
             if not future.done():
-                future.set_exception(DropItem(f"not stored ({exc}): {article.url}"))
+                future.set_exception(Rejected(Reason.INTEGRITY, article.url, str(exc), "WARNING"))
             return
         self._acknowledge([entry])
 

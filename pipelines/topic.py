@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from copydesk.reasons import Reason
 from crawler.items import ArticleItem
+from crawler.rejections import Rejected
 from crawler.relevance import relevance
 from crawler.window import in_window
 
@@ -23,7 +24,7 @@ class TopicPipeline:
     """Drop extracted articles dated before the spider's ``since`` (``outside_window``) and,
     in a topic crawl, those scoring below ``COPYDESK_TOPIC_MIN_SCORE`` (``off_topic``)."""
 
-    def __init__(self, crawler: Crawler, min_score: float = 0.5) -> None:
+    def __init__(self, crawler: Crawler, min_score: float) -> None:
         self.crawler = crawler
         self.min_score = min_score
         assert crawler.stats is not None
@@ -31,11 +32,11 @@ class TopicPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TopicPipeline:
-        return cls(crawler, crawler.settings.getfloat("COPYDESK_TOPIC_MIN_SCORE", 0.5))
+        return cls(crawler, crawler.settings.getfloat("COPYDESK_TOPIC_MIN_SCORE"))
 
-    def _drop(self, reason: str, item: ArticleItem, detail: str) -> DropItem:
+    def _drop(self, reason: Reason, item: ArticleItem, detail: str) -> Rejected:
         self.stats.inc_value(f"copydesk/dropped/{reason}")
-        return DropItem(f"not kept ({reason}): {item.url} {detail}", log_level="DEBUG")
+        return Rejected(reason, item.url, detail)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
@@ -46,11 +47,11 @@ class TopicPipeline:
         published = published or item.discovery.get("url_date")
         if not in_window(published, since):
             item.discovery["published"] = published  # a wider window may want it later
-            raise self._drop("outside_window", item, f"published {published}")
+            raise self._drop(Reason.OUTSIDE_WINDOW, item, f"published {published}")
         query: str | None = getattr(spider, "query", None)
         if query:
             score = relevance(query, item.extraction.get("title"), item.extraction["text"])
             item.relevance, item.query = score, query
             if score < self.min_score:
-                raise self._drop("off_topic", item, f"relevance {score}")
+                raise self._drop(Reason.OFF_TOPIC, item, f"relevance {score}")
         return item

@@ -165,9 +165,15 @@ class StoredFingerprint:
 
 
 class Corpus:
-    """A corpus database, migrated on open, in WAL mode so readers never block the writer."""
+    """A corpus database, migrated on open, in WAL mode so readers never block the writer.
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+    ``run_migrations=False`` is for a second connection to a corpus already open (and so
+    migrated) in this process, such as :meth:`read_ahead`'s reader.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, create: bool = True, run_migrations: bool = True
+    ) -> None:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise CorpusError(f"no corpus at {self.path} (run a crawl or `copydesk demo` first)")
@@ -181,7 +187,8 @@ class Corpus:
             # or power loss can lose the last few commits.
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
-            migrate(self.db)
+            if run_migrations:
+                migrate(self.db)
         except sqlite3.DatabaseError as exc:
             raise CorpusError(f"cannot open corpus {self.path}: {exc}") from exc
 
@@ -448,7 +455,7 @@ class _ReadAhead(Iterator[T]):
 
     def _reader(self, path: Path, read: Callable[[Corpus], Iterator[T]]) -> None:
         try:
-            with Corpus(path, create=False) as corpus:
+            with Corpus(path, create=False, run_migrations=False) as corpus:
                 for item in read(corpus):
                     if not self._put("item", item):
                         return

@@ -123,7 +123,7 @@ def discovery(db: Database) -> None:
             "keywords": str,  # JSON list
             "meta": str,  # JSON object: everything else the announcement said
             "crawl_id": int,
-            "outcome": str,  # stored, or the reason it was not (not_article, outside_window...)
+            "outcome": str,  # stored, or why not (a copydesk.reasons value: not_article_type...)
             "outcome_at": str,
         },
         pk="url",

@@ -48,6 +48,7 @@ def crawl(
         "DOWNLOAD_DELAY": "0",
         "LOG_LEVEL": "INFO",
         "COPYDESK_EXTRACT_WORKERS": "2",
+        "COPYDESK_ALLOW_NETWORKS": "127.0.0.0/8",
     }
     for key, value in {**fast, **(settings or {})}.items():
         command += ["-s", f"{key}={value}"]

@@ -31,6 +31,7 @@ def test_bench_on_tiny_fixture() -> None:
     assert r["recluster_agrees"]
 
 
+@pytest.mark.slow
 def test_bench_in_worker_processes_gives_the_same_scores() -> None:
     one = dedup.run(FIXTURE)
     two = dedup.run(FIXTURE, jobs=2)
@@ -54,6 +55,7 @@ def test_baseline_runs_on_fixture() -> None:
     assert 0 < r["recall"] <= 1.0
 
 
+@pytest.mark.slow
 def test_scale_bench_tiny(tmp_path: Path) -> None:
     s = dedup_scale.run_size(2000, recent=256, workdir=tmp_path, rebuild_rounds=2)
     assert s["indexed"] == 2000

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from copydesk.bench.extract import bow_f1, extract_file, run, shingle_tp_fp_fn, token_scores
+from copydesk.bench.extract import bow_f1, run, shingle_tp_fp_fn, token_scores
+from copydesk.maintenance import extract_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 

@@ -59,6 +59,20 @@ def test_migrations_are_rerunnable(tmp_path: Path) -> None:
         assert MIGRATIONS.pending(corpus.db) == []
 
 
+def test_read_ahead_readers_do_not_migrate_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.corpus
+
+    calls: list[object] = []
+    real = storage.corpus.migrate
+    monkeypatch.setattr(storage.corpus, "migrate", lambda db: calls.append(db) or real(db))
+    with Corpus(tmp_path / "c.db") as corpus:
+        corpus.write([article(1)])
+        assert [r[0] for rows, _ in corpus.read_ahead(Corpus.dedup_orders) for r in rows] == [1]
+    assert len(calls) == 1
+
+
 def test_write_batch_fts_and_lookups(tmp_path: Path) -> None:
     with Corpus(tmp_path / "c.db") as corpus:
         corpus.write([article(2, duplicate_of=1, relation="near", similarity=0.9), article(1)])

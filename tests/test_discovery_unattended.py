@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extensions import drop_reason, summary_line
+from crawler.extensions import summary_line
 from crawler.health import assess, challenge_kind
 from crawler.lock import CorpusLock, Locked
 from crawler.relevance import query_terms, relevance
@@ -74,7 +74,8 @@ def test_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
 
     db = tmp_path / "c.db"
     lock = CorpusLock(db).acquire()
-    assert CorpusLock(db).acquire() is lock  # same process: already held
+    with pytest.raises(Locked):  # taken once per crawl: a second acquire fails, same process
+        CorpusLock(db).acquire()
     code = (
         "import sys; from crawler.lock import CorpusLock, Locked\n"
         f"try: CorpusLock({str(db)!r}).acquire()\n"
@@ -101,21 +102,22 @@ def test_discovery_store(tmp_path: Path) -> None:
             "keywords": ["a", "b"],
             "publication": "N",
         }
-        store.record([Discovery.from_dict("http://n.test/x", "not_article", found, source="n")])
+        gated = "not_article_type"
+        store.record([Discovery.from_dict("http://n.test/x", gated, found, source="n")])
         store.record([Discovery.from_dict("http://n.test/y", "outside_window", {"via": "feed"})])
         row = store.discovery("http://n.test/x")
         assert row is not None
         assert (row["via"], row["found_in"], row["outcome"]) == (
             "sitemap",
             "http://n.test/news.xml",
-            "not_article",
+            gated,
         )
         assert json.loads(row["keywords"]) == ["a", "b"]
         assert json.loads(row["meta"]) == {"publication": "N"}
-        assert set(store.rejected(["http://n.test/x", "http://n.test/z"], ["not_article"], 7)) == {
+        assert set(store.rejected(["http://n.test/x", "http://n.test/z"], [gated], 7)) == {
             "http://n.test/x"
         }
-        assert store.rejected(["http://n.test/x"], ["not_article"], 0) == {}
+        assert store.rejected(["http://n.test/x"], [gated], 0) == {}
         # seen again later: first sighting kept, outcome updated
         store.record([Discovery.from_dict("http://n.test/x", "stored", {"via": "feed"})])
         again = store.discovery("http://n.test/x")
@@ -132,9 +134,7 @@ def test_discovery_store(tmp_path: Path) -> None:
         )
 
 
-def test_drop_reason_and_summary() -> None:
-    assert drop_reason(ValueError("not an article (too_short): http://x")) == "too_short"
-    assert drop_reason(ValueError("already stored: http://x")) == "already_stored"
+def test_summary_line() -> None:
     runs = [SourceRun("a"), SourceRun("b", health="broken", problems=[{"flag": "empty"}])]
     stats = {"copydesk/pages/fetched": 40, "copydesk/articles/stored": 31,
              "copydesk/articles/duplicates": 4, "copydesk/skipped/already_stored": 3}  # fmt: skip

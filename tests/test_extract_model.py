@@ -17,7 +17,11 @@ from copydesk.cli import cli
 from copydesk.extract import ExtractOptions, extract, kept_blocks, page_table
 from copydesk.extraction.blocks import Block
 from copydesk.extraction.model import BlockModel, ModelError, shipped_model
-from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES, page_block_features
+from copydesk.extraction.pagefeatures import (
+    PAGE_FEATURE_NAMES,
+    feature_rows,
+    page_block_features,
+)
 from copydesk.extraction.segment import recirculation_boxes, repair, segment
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -143,6 +147,26 @@ def test_shipped_model_matches_the_features() -> None:
     assert len(model.roots) == model.info["rounds"]
 
 
+def test_features_are_built_and_read_by_name() -> None:
+    """A column is found by its name: neither a reordering nor a gap can shift the columns."""
+    n = 3
+    columns = {name: np.full(n, float(k)) for k, name in enumerate(PAGE_FEATURE_NAMES)}
+    rows = feature_rows(dict(reversed(columns.items())), n)  # the dict's order does not matter
+    assert rows[0].tolist() == [float(k) for k in range(len(PAGE_FEATURE_NAMES))]
+    with pytest.raises(ValueError, match="missing \\['depth'\\]"):
+        feature_rows({k: v for k, v in columns.items() if k != "depth"}, n)
+    with pytest.raises(ValueError, match="unknown \\['depth2'\\]"):
+        feature_rows({**columns, "depth2": columns["depth"]}, n)
+    # The model finds its features by name in rows laid out in any other order.
+    model = shipped_model()
+    rows = np.random.default_rng(3).random((50, len(PAGE_FEATURE_NAMES)))
+    order = np.random.default_rng(4).permutation(len(PAGE_FEATURE_NAMES))
+    shuffled = model.for_features([PAGE_FEATURE_NAMES[k] for k in order])
+    assert np.array_equal(shuffled.margin(rows[:, order]), model.margin(rows))
+    with pytest.raises(ModelError, match="retrain"):
+        model.for_features(PAGE_FEATURE_NAMES[1:])
+
+
 def synthetic(n: int = 3000) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(7)
     rows = rng.random((n, len(PAGE_FEATURE_NAMES)))
@@ -150,6 +174,7 @@ def synthetic(n: int = 3000) -> tuple[np.ndarray, np.ndarray]:
     return rows, labels
 
 
+@pytest.mark.slow
 def test_fit_learns_a_rule_is_deterministic_and_numpy_agrees_with_lightgbm() -> None:
     lightgbm = pytest.importorskip("lightgbm")
     rows, labels = synthetic()
@@ -226,6 +251,7 @@ def write_dataset(directory: Path, html: str, truth: str, urls: list[str]) -> No
         (directory / "ground-truth" / f"{i:04d}.json").write_text(json.dumps(record))
 
 
+@pytest.mark.slow
 def test_train_blocks_command(tmp_path: Path, article_html: str) -> None:
     pytest.importorskip("lightgbm")
     truth = extract(article_html, url=ARTICLE_URL).text

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from copydesk.reasons import LASTING
 from crawler.known import KnownUrls
-from crawler.middlewares import LASTING_REJECTIONS
 from storage.corpus import Corpus
 from storage.discovery import Discovery, DiscoveryStore
 
@@ -41,7 +41,7 @@ def test_index_of_a_corpus_holds_stored_and_recently_rejected_urls(tmp_path: Pat
         store = DiscoveryStore(corpus)
         store.record(
             [
-                Discovery.from_dict("http://a.test/rejected", "not_article", {}),
+                Discovery.from_dict("http://a.test/rejected", "not_article_type", {}),
                 Discovery.from_dict("http://a.test/gone", "http_404", {}),
                 Discovery.from_dict("http://a.test/failed", "http_500", {}),  # may work later
             ]
@@ -49,13 +49,13 @@ def test_index_of_a_corpus_holds_stored_and_recently_rejected_urls(tmp_path: Pat
         assert sorted(corpus.article_urls()) == sorted(
             ["http://a.test/1", "http://a.test/2", "http://a.test/canonical-2"]
         )
-        rejected = set(store.rejected_urls(LASTING_REJECTIONS, 7))
+        rejected = set(store.rejected_urls(LASTING, 7))
         assert rejected == {"http://a.test/rejected", "http://a.test/gone"}
-        assert list(store.rejected_urls(LASTING_REJECTIONS, 0)) == []
+        assert list(store.rejected_urls(LASTING, 0)) == []
         assert list(store.rejected_urls([], 7)) == []
         # every URL an exact check would find is in the index (a superset is allowed)
         known = KnownUrls([*corpus.article_urls(), *rejected])
         for url in ["http://a.test/1", "http://a.test/canonical-2", "http://a.test/gone"]:
             assert url in known
-            assert corpus.known_urls([url]) or store.rejected([url], LASTING_REJECTIONS, 7)
+            assert corpus.known_urls([url]) or store.rejected([url], LASTING, 7)
         assert "http://a.test/failed" not in known and "http://a.test/3" not in known

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -62,6 +65,44 @@ def test_storage_imports_only_stdlib_and_sqlite_utils() -> None:
 def test_crawler_never_imports_pipelines() -> None:
     for path in (REPO / "crawler").rglob("*.py"):
         assert not [n for n in _imports(path) if n.split(".")[0] == "pipelines"], path
+
+
+def test_subcommands_only_parse_options_and_call_library_modules() -> None:
+    """A subcommand imports no other subcommand, and only `copydesk bench` the benchmarks."""
+    for path in (REPO / "copydesk" / "cli").glob("*.py"):
+        for name in _imports(path):
+            assert not name.startswith("copydesk.cli."), (path.name, name)
+            if path.name != "bench.py":
+                assert not name.startswith("copydesk.bench"), (path.name, name)
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    return {
+        re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements
+    }
+
+
+def test_every_direct_import_is_declared_and_pinned() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = _requirement_names(project["dependencies"])
+    declared |= _requirement_names(project["optional-dependencies"]["dev"])
+    distributions = importlib.metadata.packages_distributions()
+    ours = {"copydesk", "crawler", "pipelines", "storage", "__future__"}
+    for package in ours - {"__future__"}:
+        for path in (REPO / package).rglob("*.py"):
+            for name in _imports(path):
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in ours:
+                    continue
+                wanted = {d.lower().replace("_", "-") for d in distributions.get(top, [top])}
+                assert wanted & declared, f"{path.relative_to(REPO)} imports {top}: declare it"
+    lines = (REPO / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    pinned = _requirement_names([line for line in lines if "==" in line])
+    assert not declared - pinned, f"not pinned in constraints.txt (./dev lock): {declared - pinned}"
+    assert "<1.0" in next(r for r in project["dependencies"] if r.startswith("datasette"))
+    dev = (REPO / "dev").read_text(encoding="utf-8")
+    assert "cat pyproject.toml constraints.txt | sha256sum" in dev  # the set-up stamp
+    assert "-c constraints.txt" in dev
 
 
 def test_every_copydesk_setting_is_documented() -> None:

@@ -149,6 +149,7 @@ def test_check_finds_broken_rows_and_recluster_repairs_them(tmp_path: Path) -> N
     assert code == 0, out
 
 
+@pytest.mark.slow
 def test_other_params_are_refused_until_rebuilt(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
     insert(db, list(ARTICLES))

@@ -8,12 +8,13 @@ import sqlite3
 import zlib
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from copydesk.cli import cli
-from copydesk.cli.reextract import reextract
 from copydesk.dedup import DedupParams, fingerprint
 from copydesk.extract import EXTRACTOR_VERSION, ExtractOptions
+from copydesk.maintenance import reextract
 from copydesk.work import PageResult, PageTask, process_page
 from storage.clusters import PARAMS_KEY, cluster_problems
 from storage.corpus import Corpus, NewArticle
@@ -193,6 +194,7 @@ def test_pages_now_rejected_are_kept_and_listed(tmp_path: Path) -> None:
     assert kept["text"] == OLD_TEXT.format(n=2) and kept["extractor_version"] == "1"
 
 
+@pytest.mark.slow
 def test_cli_reextract_in_worker_processes_reclusters_wire_copies(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
     # Stored with unrelated old texts, the wire story and its copy are not yet a cluster.

@@ -8,10 +8,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from copydesk.cli import cli
-from copydesk.cli.furniture import apply_furniture, learn_furniture
-from copydesk.cli.reextract import reextract
 from copydesk.dedup import DedupParams
 from copydesk.extraction.sitefurniture import SiteFurniture, paragraph_key
+from copydesk.maintenance import apply_furniture, learn_furniture, reextract
 from storage.corpus import Corpus
 from storage.pages import load_furniture, site_paragraphs
 

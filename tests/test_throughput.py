@@ -47,6 +47,9 @@ class AckLog:
         self.file.close()
 
 
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> GeneratedWeb:
     return generate_web(tmp_path_factory.mktemp("web"), PAGES, sites=2, seed=3)
@@ -102,6 +105,7 @@ def test_acknowledged_articles_survive_kill_9(sources: Path, tmp_path: Path) -> 
     command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"sources={sources}"]
     settings = {
         "COPYDESK_DB": str(db),
+        "COPYDESK_ALLOW_NETWORKS": "127.0.0.0/8",
         "AUTOTHROTTLE_ENABLED": "False",
         "DOWNLOAD_DELAY": "0",
         "COPYDESK_EXTRACT_WORKERS": "1",

@@ -34,6 +34,8 @@ CRAWL_SETTINGS: dict[str, str] = {
     "CONCURRENT_REQUESTS": "16",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
     "LOG_LEVEL": "INFO",
+    # the bench web is served on 127.0.0.1, which the crawler refuses unless allowed
+    "COPYDESK_ALLOW_NETWORKS": "127.0.0.0/8",
 }
 
 
@@ -253,7 +255,10 @@ def run(
     say = progress or (lambda message: None)
     cores = _cpu_count()
     # The extraction loops set up their processes as the pipeline's workers are set up.
-    malloc = Settings(pipeline_settings or {}).getbool("COPYDESK_MALLOC_TUNING", True)
+    settings = Settings()
+    settings.setmodule("crawler.settings")
+    settings.update(pipeline_settings or {})
+    malloc = settings.getbool("COPYDESK_MALLOC_TUNING")
     load_before = _loadavg()
     with tempfile.TemporaryDirectory(prefix="copydesk-bench-", dir=workdir) as tmp:
         root = Path(tmp)

@@ -37,7 +37,6 @@ Metrics (text metrics over article pages, ``page_type.primary == "article"``):
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import re
@@ -52,10 +51,10 @@ from typing import Any
 
 from copydesk.bench.split import site_split
 from copydesk.extract import NotAnArticle, extract
+from copydesk.maintenance import read_html
 
 __all__ = [
     "bow_f1",
-    "extract_file",
     "load_page_ids",
     "run",
     "score_pages",
@@ -207,11 +206,6 @@ def _ground_truth(directory: Path, page_id: str) -> dict[str, Any]:
     return data
 
 
-def _read_html(path: Path) -> bytes:
-    data = path.read_bytes()
-    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
-
-
 def _plain_trafilatura(html: bytes, url: str | None) -> tuple[str, float]:
     import trafilatura
 
@@ -238,7 +232,7 @@ def _run_one(args: tuple[Path, str, bool, bool, int]) -> PageResult:
     truth = _ground_truth(directory, page_id)
     url = truth.get("url") or None
     page_type = truth.get("_internal", {}).get("page_type", {}).get("primary", "")
-    html = _read_html(directory / "html" / f"{page_id}.html.gz")
+    html = read_html(directory / "html" / f"{page_id}.html.gz")
     if baseline:
         text, ms = _plain_trafilatura(html, url)
         return PageResult(page_id, page_type, bool(text.strip()), text, None, [], None, ms)
@@ -364,13 +358,3 @@ def run(
     ]
     out["heldout"] = score_pages(directory, heldout, baseline=baseline) if heldout else None
     return out
-
-
-def extract_file(path: Path, url: str | None = None) -> dict[str, Any]:
-    """Extraction of one HTML file (``.gz`` accepted) as a JSON-ready dict."""
-    html = _read_html(Path(path))
-    try:
-        result = extract(html, url=url)
-    except NotAnArticle as exc:
-        return {"article": False, "reason": exc.reason, "detail": exc.detail}
-    return {"article": True, **result.to_dict()}

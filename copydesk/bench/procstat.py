@@ -83,10 +83,6 @@ class ProcessSample:
                 return c0 + (c1 - c0) * (when - t0) / (t1 - t0) if t1 > t0 else c1
         return points[-1][1]
 
-    @property
-    def total_cpu(self) -> float:
-        return self.cpu[-1][1] if self.cpu else 0.0
-
 
 class TreeSampler:
     """Sample a process and all its descendants every ``interval`` seconds in a thread."""

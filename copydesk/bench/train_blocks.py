@@ -19,13 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from copydesk.bench.extract import _ground_truth, _read_html, load_page_ids, token_scores
+from copydesk.bench.extract import _ground_truth, load_page_ids, token_scores
 from copydesk.bench.split import HELDOUT_PERCENT, site_of, site_split
 from copydesk.extract import NotAnArticle, kept_blocks, page_table
 from copydesk.extraction.blocks import Block
 from copydesk.extraction.cleanup import clean_blocks
 from copydesk.extraction.model import BlockModel
 from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES
+from copydesk.maintenance import read_html
 
 __all__ = [
     "F1_TOLERANCE",
@@ -116,7 +117,7 @@ def _page(args: tuple[Path, str]) -> _Page | None:
     url = truth.get("url") or None
     main = truth.get("ground_truth", {}).get("main_content") or ""
     try:
-        table = page_table(_read_html(directory / "html" / f"{page_id}.html.gz"), url)
+        table = page_table(read_html(directory / "html" / f"{page_id}.html.gz"), url)
         blocks = [Block(b.kind, b.text) for b in table.blocks]
         rows, title, boxed = table.rows, table.title, table.boxed
     except NotAnArticle:

@@ -31,6 +31,6 @@ def extract_command(path: Path, url: str | None) -> None:
 
     Shows what Copydesk would store for the page, or why it would skip it.
     """
-    from copydesk.bench.extract import extract_file
+    from copydesk.maintenance import extract_file
 
     echo_json(extract_file(path, url=url))

@@ -3,92 +3,21 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import click
 
 from copydesk.cli import DB_OPTION, cli, echo_json, resolve_db
-from copydesk.dedup import Deduper, DedupParams, ParamsMismatch, fingerprint
+from copydesk.dedup import DedupParams, ParamsMismatch
+from copydesk.maintenance import recluster, refingerprint
 from storage.clusters import (
-    PARAMS_KEY,
-    apply_assignments,
-    article_texts,
     cluster_problems,
     cluster_summary,
-    replace_fingerprints,
 )
-from storage.corpus import Corpus, CorpusError, Reassignment
+from storage.corpus import Corpus, CorpusError
 
 logger = logging.getLogger(__name__)
-
-
-def _fingerprint_rows(
-    rows: list[tuple[int, str, str | None]], params: DedupParams
-) -> list[tuple[int, bytes]]:
-    return [(i, fingerprint(text, params, title=title).to_bytes()) for i, text, title in rows]
-
-
-def refingerprint(
-    corpus: Corpus, params: DedupParams, jobs: int = 1, progress: bool = False
-) -> int:
-    """Re-fingerprint every article from its stored text; replace fingerprints and params."""
-    from tqdm import tqdm
-
-    total = corpus.count_articles()
-    out: list[tuple[int, bytes]] = []
-    batches = article_texts(corpus, batch=200)
-    with tqdm(total=total, unit="article", disable=not progress, desc="fingerprint") as bar:
-        if jobs <= 1:
-            for rows in batches:
-                out.extend(_fingerprint_rows(rows, params))
-                bar.update(len(rows))
-        else:
-            ctx = multiprocessing.get_context("forkserver")
-            with ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
-                results: Iterator[list[tuple[int, bytes]]] = pool.map(
-                    _fingerprint_rows, batches, _repeat(params)
-                )
-                for done in results:
-                    out.extend(done)
-                    bar.update(len(done))
-    replace_fingerprints(corpus, out, params.to_json())
-    return len(out)
-
-
-def _repeat(params: DedupParams) -> Iterator[DedupParams]:
-    while True:
-        yield params
-
-
-def recluster(corpus: Corpus, params: DedupParams) -> dict[str, Any]:
-    """Rebuild every cluster in publication order from the stored fingerprints and write changes.
-
-    Raises ParamsMismatch when the stored fingerprints were made with other parameters.
-    """
-    stored = corpus.get_meta(PARAMS_KEY)
-    if stored is not None:
-        params.check_compatible(stored)
-    deduper = Deduper(params, lookup=corpus.fingerprint)
-    prefix = deduper.stored_prefix
-    deduper.load_stored(
-        corpus.read_ahead(Corpus.dedup_orders),
-        corpus.read_ahead(lambda c: c.fingerprint_batches(prefix)),
-    )
-    assignments = deduper.recluster()
-    changed = apply_assignments(
-        corpus,
-        (
-            Reassignment(a.key, a.duplicate_of, a.relation, a.similarity, a.containment)
-            for a in assignments
-        ),
-    )
-    corpus.set_meta(PARAMS_KEY, params.to_json())
-    return {"fingerprints": len(deduper), "changed": changed, **cluster_summary(corpus)}
 
 
 @cli.command("recluster")

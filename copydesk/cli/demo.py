@@ -64,6 +64,8 @@ def demo(db_path: Path | None, verbose: bool) -> None:
                 # Our own local server: no need to be gentle with it.
                 "AUTOTHROTTLE_ENABLED": "False",
                 "DOWNLOAD_DELAY": "0",
+                # the demo web and its proxy are on 127.0.0.1, refused unless allowed
+                "COPYDESK_ALLOW_NETWORKS": "127.0.0.0/8",
                 "LOG_LEVEL": "INFO" if verbose else "WARNING",
             },
             env={"http_proxy": server.proxy_url, "no_proxy": ""},

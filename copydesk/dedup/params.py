@@ -83,11 +83,6 @@ class DedupParams:
             raise ParamsMismatch(f"unknown dedup parameters {unknown}; upgrade copydesk")
         return cls(**data)
 
-    def fingerprint_json(self) -> str:
-        """The fingerprint-defining subset, as stored next to fingerprints."""
-        d = asdict(self)
-        return json.dumps({k: d[k] for k in FINGERPRINT_FIELDS}, sort_keys=True)
-
     def check_compatible(self, stored_json: str) -> None:
         """Raise ParamsMismatch when fingerprints stored with `stored_json` cannot be used here.
 

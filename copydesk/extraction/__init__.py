@@ -1,1 +1,2 @@
-"""Helpers of :mod:`copydesk.extract`: blocks, candidates, clean-up, gate, site furniture."""
+"""Helpers of :mod:`copydesk.extract`: page segmentation, block features and classifier,
+clean-up, dates, titles, the page-type gate, site furniture."""

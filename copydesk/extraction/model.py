@@ -7,7 +7,8 @@ dependency) and exported node by node, so extraction needs nothing but numpy.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
@@ -62,9 +63,22 @@ class BlockModel:
         """Probability that each block belongs to the article text."""
         return 1.0 / (1.0 + np.exp(-self.margin(rows)))
 
-    def keep(self, rows: np.ndarray) -> np.ndarray:
-        """Boolean mask of the blocks to keep."""
-        return self.probability(rows) >= self.keep_threshold
+    def for_features(self, names: Sequence[str]) -> BlockModel:
+        """This model reading rows whose columns are ``names`` (its features found by name).
+
+        Raises :class:`ModelError` when a feature the trees use is not among ``names``.
+        """
+        names = tuple(names)
+        if names == self.features:
+            return self
+        position = {name: k for k, name in enumerate(names)}
+        used = {self.features[k] for k in np.unique(self.feature[self.feature >= 0]).tolist()}
+        missing = sorted(used - position.keys())
+        if missing:
+            raise ModelError(f"the model uses features the pages lack ({missing[:5]}); retrain it")
+        to_row = np.array([position.get(name, -1) for name in self.features], dtype=np.int64)
+        feature = np.where(self.feature >= 0, to_row[np.maximum(self.feature, 0)], -1)
+        return replace(self, features=names, feature=feature)
 
     def to_dict(self) -> dict[str, Any]:
         trees = []

@@ -21,7 +21,7 @@ from copydesk.extraction.blocks import Block
 from copydesk.extraction.cleanup import RULES, is_furniture
 from copydesk.extraction.segment import PageBlock
 
-__all__ = ["PAGE_FEATURE_NAMES", "page_block_features"]
+__all__ = ["PAGE_FEATURE_NAMES", "feature_rows", "page_block_features"]
 
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
@@ -104,16 +104,30 @@ _SHINGLE = 3
 _LEVELS = (1, 2, 3)
 _UP_STATS = ("log_words", "link_share", "page_share", "default_share", "log_blocks")
 
-PAGE_FEATURE_NAMES: tuple[str, ...] = (
-    "log_words",
-    "log_chars",
-    "link_share",
+# Columns of _text_row after the two counts, and of the container and headline groups.
+_TEXT_SHAPE = (
     "punct_per_word",
     "sentence_end",
     "starts_upper",
     "digit_share",
     "capitalised_share",
     "stopword_share",
+)
+_CONTAINER = (
+    "container_log_words",
+    "container_link_share",
+    "container_default_share",
+    "container_blocks",
+)
+_FROM_TITLE = ("after_title", "blocks_from_title", "words_from_title_share")
+
+#: The features of a block, in the order of a row; rows are built by name (:func:`feature_rows`)
+#: and a model finds its features by name (:meth:`BlockModel.for_features`).
+PAGE_FEATURE_NAMES: tuple[str, ...] = (
+    "log_words",
+    "log_chars",
+    "link_share",
+    *_TEXT_SHAPE,
     "position",
     "words_before_share",
     "word_share",
@@ -135,15 +149,10 @@ PAGE_FEATURE_NAMES: tuple[str, ...] = (
     *(f"in_tag_{t}" for t in _ANCESTOR_TAGS),
     "attr_hidden",
     "in_default_region",
-    "container_log_words",
-    "container_link_share",
-    "container_default_share",
-    "container_blocks",
+    *_CONTAINER,
     *(f"up{level}_{stat}" for level in _LEVELS for stat in _UP_STATS),
     "repeat_log",
-    "after_title",
-    "blocks_from_title",
-    "words_from_title_share",
+    *_FROM_TITLE,
     *(f"section_{g}" for g, _ in _SECTION_GROUPS),
     "section_heading_in_default",
     "comment_like",
@@ -153,6 +162,11 @@ PAGE_FEATURE_NAMES: tuple[str, ...] = (
     "page_log_words",
     "page_default_share",
 )
+
+
+_FEATURE_SET = frozenset(PAGE_FEATURE_NAMES)
+if len(_FEATURE_SET) != len(PAGE_FEATURE_NAMES):
+    raise ValueError("PAGE_FEATURE_NAMES repeats a name")
 
 
 class _Kept:
@@ -268,6 +282,26 @@ def _shifted(values: np.ndarray, by: int) -> np.ndarray:
     else:
         out[:by] = values[-by:]
     return out
+
+
+def _named(names: Sequence[str], matrix: np.ndarray) -> dict[str, np.ndarray]:
+    """The columns of ``matrix`` by name (as many names as columns)."""
+    if matrix.shape[1] != len(names):
+        raise ValueError(f"{matrix.shape[1]} columns for {len(names)} names: {names[0]}...")
+    return {name: matrix[:, k] for k, name in enumerate(names)}
+
+
+def feature_rows(columns: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """(n, len(PAGE_FEATURE_NAMES)) rows from columns keyed by feature name, in the order of
+    :data:`PAGE_FEATURE_NAMES`; a missing or unknown name is an error, not a shifted column."""
+    if columns.keys() != _FEATURE_SET:
+        missing = sorted(_FEATURE_SET - columns.keys())
+        unknown = sorted(columns.keys() - _FEATURE_SET)
+        raise ValueError(f"page features do not match: missing {missing}, unknown {unknown}")
+    rows = np.empty((n, len(PAGE_FEATURE_NAMES)))
+    for k, name in enumerate(PAGE_FEATURE_NAMES):
+        rows[:, k] = columns[name]
+    return rows
 
 
 def _text_row(text: str, words: list[str], title_words: set[str], title_key: str) -> list[float]:
@@ -410,42 +444,55 @@ def page_block_features(
     else:
         gap = np.full(n, 20.0)
 
-    kinds = np.array([[float(b.kind == k) for k in _KINDS] for b in blocks])
-    page = [math.log1p(n), math.log1p(total), float((in_default * counts).sum()) / total]
-    columns = [
-        log_words[:, None],
-        log_chars[:, None],
-        link_share[:, None],
-        text[:, 2:8],
-        (index / max(n - 1, 1))[:, None],
-        (before / total)[:, None],
-        (counts / total)[:, None],
-        kinds,
-        text[:, 8 : 10 + len(_RULE_NAMES)],
-        np.column_stack([in_default, _shifted(in_default, 1), _shifted(in_default, -1)]),
-        (np.minimum(gap, 20) / 20)[:, None],
-        np.column_stack(
-            [
-                _shifted(log_words, 1),
-                _shifted(log_words, -1),
-                _shifted(link_share, 1),
-                _shifted(link_share, -1),
-            ]
+    columns: dict[str, np.ndarray] = {
+        "log_words": log_words,
+        "log_chars": log_chars,
+        "link_share": link_share,
+        **_named(_TEXT_SHAPE, text[:, 2:8]),
+        "position": index / max(n - 1, 1),
+        "words_before_share": before / total,
+        "word_share": counts / total,
+        **{f"kind_{k}": np.array([float(b.kind == k) for b in blocks]) for k in _KINDS},
+        "title_jaccard": text[:, 8],
+        "is_title": text[:, 9],
+        **_named([f"rule_{r}" for r in _RULE_NAMES], text[:, 10 : 10 + len(_RULE_NAMES)]),
+        "in_default": in_default,
+        "prev_in_default": _shifted(in_default, 1),
+        "next_in_default": _shifted(in_default, -1),
+        "gap_to_default": np.minimum(gap, 20) / 20,
+        "prev_log_words": _shifted(log_words, 1),
+        "next_log_words": _shifted(log_words, -1),
+        "prev_link_share": _shifted(link_share, 1),
+        "next_link_share": _shifted(link_share, -1),
+        "depth": depth[owner] / 30,
+        **_named(
+            [f"own_class_{g}" for g, _ in _CLASS_GROUPS],
+            _bits([tree.own[k] for k in owner], len(_CLASS_GROUPS)),
         ),
-        (depth[owner] / 30)[:, None],
-        _bits([tree.own[k] for k in owner], len(_CLASS_GROUPS)),
-        _bits([tree.any[k] for k in owner], len(_CLASS_GROUPS)),
-        _bits([tree.tags[k] for k in owner], len(_ANCESTOR_TAGS)),
-        np.array([float(tree.hidden[k]) for k in owner])[:, None],
-        in_region[:, None],
-        container,
-        np.column_stack(up_columns),
-        repeat[:, None],
-        from_title,
-        section,
-        np.column_stack([comment_like, _shifted(comment_like, 1), _shifted(comment_like, -1)]),
-        np.tile(page, (n, 1)),
-    ]
-    rows = np.hstack(columns)
-    assert rows.shape[1] == len(PAGE_FEATURE_NAMES), rows.shape
-    return rows
+        **_named(
+            [f"class_{g}" for g, _ in _CLASS_GROUPS],
+            _bits([tree.any[k] for k in owner], len(_CLASS_GROUPS)),
+        ),
+        **_named(
+            [f"in_tag_{t}" for t in _ANCESTOR_TAGS],
+            _bits([tree.tags[k] for k in owner], len(_ANCESTOR_TAGS)),
+        ),
+        "attr_hidden": np.array([float(tree.hidden[k]) for k in owner]),
+        "in_default_region": in_region,
+        **_named(_CONTAINER, container),
+        **_named(
+            [f"up{level}_{stat}" for level in _LEVELS for stat in _UP_STATS],
+            np.column_stack(up_columns),
+        ),
+        "repeat_log": repeat,
+        **_named(_FROM_TITLE, from_title),
+        **_named([f"section_{g}" for g, _ in _SECTION_GROUPS], section[:, :-1]),
+        "section_heading_in_default": section[:, -1],
+        "comment_like": comment_like,
+        "prev_comment_like": _shifted(comment_like, 1),
+        "next_comment_like": _shifted(comment_like, -1),
+        "page_log_blocks": np.full(n, math.log1p(n)),
+        "page_log_words": np.full(n, math.log1p(total)),
+        "page_default_share": np.full(n, float((in_default * counts).sum()) / total),
+    }
+    return feature_rows(columns, n)

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import sys
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from crawler.extensions import EXIT_BROKEN_SOURCE, EXIT_FAILED, EXIT_OK
-from crawler.lock import CorpusLock, Locked
+from crawler.lock import Locked
 from crawler.sources import SourcesError
 from crawler.spiders.news import check_settings
 from crawler.window import WindowError
 from storage.corpus import CorpusError, check_corpus, default_db_path
 
 __all__ = ["EXIT_LOCKED", "EXIT_USAGE", "Command"]
+
+logger = logging.getLogger(__name__)
 
 EXIT_USAGE = 2
 #: EX_TEMPFAIL from sysexits.h: another crawl holds the corpus; try again later.
@@ -47,24 +54,39 @@ class Command(ScrapyCrawl):
             check_settings(self.settings)
         except (SourcesError, WindowError) as exc:
             raise UsageError(str(exc), print_help=False) from exc
-        db = default_db_path(self.settings.get("COPYDESK_DB"))
-        try:
-            check_corpus(db)
-            lock = CorpusLock(db).acquire()
-        except Locked as exc:
-            sys.stderr.write(f"copydesk: {exc}; not starting a second one\n")
-            self.exitcode = EXIT_LOCKED
-            return
+        try:  # a corrupt corpus or a folder that cannot be made: one line, before the lock
+            check_corpus(default_db_path(self.settings.get("COPYDESK_DB")))
         except (CorpusError, OSError) as exc:
             sys.stderr.write(f"copydesk: {exc}\n")
             self.exitcode = EXIT_FAILED
             return
-        try:
-            crawler = self._create_crawler(spidercls)
-            self.crawler_process.crawl(crawler, **opts.spargs)
-            self.crawler_process.start()
-        finally:
-            lock.release()
+        # The corpus extension takes the corpus lock as the crawl starts, before any request.
+        locked: list[BaseException] = []
+
+        def note_locked(failure: Failure) -> Failure | None:
+            if failure.check(Locked):
+                locked.append(failure.value)
+                return None
+            return failure
+
+        def task_done(task: asyncio.Future[Any]) -> None:
+            error = None if task.cancelled() else task.exception()
+            if isinstance(error, Locked):
+                locked.append(error)
+            elif error is not None:  # retrieved here, so logged here
+                logger.error("The crawl could not start", exc_info=error)
+
+        crawler = self._create_crawler(spidercls)
+        started = self.crawler_process.crawl(crawler, **opts.spargs)
+        if isinstance(started, Deferred):
+            started.addErrback(note_locked)
+        elif isinstance(started, asyncio.Future):
+            started.add_done_callback(task_done)
+        self.crawler_process.start()
+        if locked:
+            sys.stderr.write(f"copydesk: {locked[0]}; not starting a second one\n")
+            self.exitcode = EXIT_LOCKED
+            return
         status = crawler.stats.get_value("copydesk/exit_status") if crawler.stats else None
         if self.crawler_process.bootstrap_failed or status is None:
             self.exitcode = EXIT_FAILED

@@ -16,6 +16,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from copydesk.reasons import Reason, family_reason
 from crawler.discovery import (
     DiscoveryError,
     Entry,
@@ -78,6 +79,16 @@ class NewsSpider(scrapy.Spider):
     """
 
     name = "news"
+    # From the COPYDESK_SECTION* settings, in from_crawler.
+    section_depth: int
+    section_limit: int
+    max_page: int
+    sections_mode: str
+    # Bounds (0: none), in from_crawler: article requests per source, sitemap index nesting,
+    # article and section links taken from one HTML page.
+    max_pages_per_source: int
+    sitemap_depth: int
+    max_links_per_page: int
 
     def __init__(
         self,
@@ -100,26 +111,18 @@ class NewsSpider(scrapy.Spider):
         self._requested: set[str] = set()
         #: Section pages requested per site in this run.
         self._section_pages: dict[str, int] = {}
-        self.section_depth = 2
-        self.section_limit = 50
-        self.max_page = 10
-        self.sections_mode = "auto"
-        #: Bounds (0: none): article requests per source, sitemap index nesting, article and
-        #: section links taken from one HTML page.
-        self.max_pages_per_source = 0
-        self.sitemap_depth = 0
-        self.max_links_per_page = 0
+        #: Article requests made per source in this run (for COPYDESK_MAX_PAGES_PER_SOURCE).
         self._source_requests: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.section_depth = settings.getint("COPYDESK_SECTION_DEPTH", 2)
-        spider.section_limit = settings.getint("COPYDESK_SECTION_PAGES", 50)
-        spider.max_page = settings.getint("COPYDESK_SECTION_MAX_PAGE", 10)
         check_settings(settings)
-        spider.sections_mode = settings.get("COPYDESK_SECTIONS", "auto")
+        spider.section_depth = settings.getint("COPYDESK_SECTION_DEPTH")
+        spider.section_limit = settings.getint("COPYDESK_SECTION_PAGES")
+        spider.max_page = settings.getint("COPYDESK_SECTION_MAX_PAGE")
+        spider.sections_mode = settings.get("COPYDESK_SECTIONS")
         spider.max_pages_per_source = settings.getint("COPYDESK_MAX_PAGES_PER_SOURCE")
         spider.sitemap_depth = settings.getint("COPYDESK_SITEMAP_DEPTH")
         spider.max_links_per_page = settings.getint("COPYDESK_MAX_LINKS_PER_PAGE")
@@ -257,7 +260,7 @@ class NewsSpider(scrapy.Spider):
             try:
                 request = self.article_request(entry, source, via, found_in)
             except ValueError as exc:  # a URL the parser let through but Scrapy refuses
-                self.drop("bad_url", entry.url, str(exc), source=source)
+                self.drop(Reason.BAD_URL, entry.url, str(exc), source=source)
                 continue
             if request is None or f"article {request.url}" in self._requested:
                 continue
@@ -286,12 +289,12 @@ class NewsSpider(scrapy.Spider):
         # a Google News entry is an article, unless it is the homepage
         trusted = bool(entry.meta.get("publication")) and not is_listing(url)
         if via != "section" and not trusted and classify(url) == "section":
-            self.drop("listing", url, "a homepage, section, tag or author page", source=source)
+            self.drop(Reason.LISTING, url, "a homepage, section, tag or author page", source=source)
             return None
         url_date = date_in_url(url)
         date = entry.published or entry.meta.get("lastmod") or url_date
         if not in_window(date, self.since):
-            self.drop("outside_window", url, f"dated {date}", source=source)
+            self.drop(Reason.OUTSIDE_WINDOW, url, f"dated {date}", source=source)
             return None
         discovery: dict[str, Any] = {"via": via, "from": found_in, "seen_at": utcnow()}
         if entry.title:
@@ -339,7 +342,7 @@ class NewsSpider(scrapy.Spider):
         try:
             parsed = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
-            self.drop(f"feed_{exc.reason}", response.url, str(exc), source=source)
+            self.drop(family_reason("feed_", exc.reason), response.url, str(exc), source=source)
             return
         self.count("feeds_read", source=source)
         self.count_skipped(parsed, response.url, source)
@@ -356,7 +359,7 @@ class NewsSpider(scrapy.Spider):
         try:
             parsed = parse_sitemap(response.body, response.url)
         except DiscoveryError as exc:
-            self.drop(f"sitemap_{exc.reason}", response.url, str(exc), source=source)
+            self.drop(family_reason("sitemap_", exc.reason), response.url, str(exc), source=source)
             return
         self.count("sitemaps_read", source=source)
         self.count_skipped(parsed, response.url, source)
@@ -368,7 +371,7 @@ class NewsSpider(scrapy.Spider):
         """Follow the feeds a homepage announces and the sitemaps its robots.txt names; crawl
         its sections when it has neither (or always, with ``COPYDESK_SECTIONS=always``)."""
         if not _is_html(response):
-            self.drop("homepage_not_html", response.url, source=source)
+            self.drop(Reason.HOMEPAGE_NOT_HTML, response.url, source=source)
             return
         feeds = feed_links(response.body, response.url)
         self.count("discovered/feeds_autodiscovered", len(feeds))
@@ -459,7 +462,7 @@ class NewsSpider(scrapy.Spider):
     ) -> Iterator[PageItem]:
         if not _is_html(response):
             content_type = _content_type(response)
-            self.reject("not_html", response.url, source, discovery, content_type or "none")
+            self.reject(Reason.NOT_HTML, response.url, source, discovery, content_type or "none")
             return
         wall = challenge_kind(response.body)
         if wall:
@@ -485,9 +488,9 @@ class NewsSpider(scrapy.Spider):
             status = failure.value.response.status
             discovery = request.cb_kwargs.get("discovery")
             if status in GONE_STATUSES and discovery is not None and source is not None:
-                self.reject(f"http_{status}", request.url, source, discovery)
+                self.reject(family_reason("http_", status), request.url, source, discovery)
             else:
-                self.drop(f"http_{status}", request.url, source=source)
+                self.drop(family_reason("http_", status), request.url, source=source)
             return
         if failure.check(IgnoreRequest):  # robots.txt or already stored: counted where decided
             logger.debug("Ignored %s: %s", request.url, failure.getErrorMessage())
