@@ -15,16 +15,18 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_metadata
+from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
+from copydesk.extraction.authors import people
 from copydesk.extraction.blocks import Block, from_trafilatura
-from copydesk.extraction.cleanup import clean_blocks
+from copydesk.extraction.cleanup import clean_blocks, strip_invisible
 from copydesk.extraction.dates import published_timestamp
 from copydesk.extraction.gate import page_signals
 from copydesk.extraction.model import BlockModel, ModelError, shipped_model
 from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES, page_block_features
 from copydesk.extraction.segment import PageBlock, recirculation_boxes, repair, segment
-from copydesk.extraction.title import strip_site_name
+from copydesk.extraction.title import headline
 from copydesk.reasons import Reason
 
 __all__ = [
@@ -36,13 +38,14 @@ __all__ = [
     "extract",
     "kept_blocks",
     "page_table",
+    "text_length",
 ]
 
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever a change to this module can change what is stored; recorded on every row so
 #: `copydesk reextract` knows which pages are stale.
-EXTRACTOR_VERSION = "6"
+EXTRACTOR_VERSION = "7"
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _HTML_LANG = re.compile(
@@ -63,7 +66,12 @@ class NotAnArticle(Exception):
 class ExtractOptions:
     """Options of the extractor, built once and passed down."""
 
+    #: Shortest article text, in Latin-equivalent characters (see :func:`text_length`: a
+    #: Chinese or Japanese character weighs three, a Hangul syllable two).
     min_chars: int = 400
+    #: Shortest text of a page whose markup says it is an article (og:type, schema.org): a
+    #: short real news item is kept.
+    min_chars_declared: int = 150
     #: Pages with more text than this (characters) are refused as ``too_long``: no article is
     #: that long, a dump or a generated page can be (0: no limit).
     max_chars: int = 200_000
@@ -89,6 +97,9 @@ class Extraction:
     text: str
     title: str | None = None
     authors: list[str] = field(default_factory=list)
+    #: The publication instant with the page's own offset, or its day: read from the page's
+    #: markup and URL only. A date found by searching the text (a sentence, a copyright year)
+    #: would be a guess, so it is left empty.
     published: str | None = None
     site_name: str | None = None
     language: str | None = None
@@ -116,6 +127,7 @@ class PageTable:
     trafilatura: list[Block]  # what trafilatura extracted
     document: Any  # trafilatura's Document (metadata), None when it found nothing
     title: str | None
+    tree: Any = None  # the parsed page (lxml), as trafilatura read it
 
 
 def page_table(html: str | bytes, url: str | None = None, include_tables: bool = True) -> PageTable:
@@ -134,7 +146,8 @@ def page_table(html: str | bytes, url: str | None = None, include_tables: bool =
     title = _clean(doc.title) if doc is not None else None
     boxed = np.zeros(len(blocks), dtype=bool)
     boxed[sorted(recirculation_boxes(blocks))] = True
-    return PageTable(blocks, page_block_features(blocks, kept, title), boxed, kept, doc, title)
+    features = page_block_features(blocks, kept, title)
+    return PageTable(blocks, features, boxed, kept, doc, title, tree)
 
 
 _ANCHOR = re.compile(rb"<a[\s>]", re.IGNORECASE)
@@ -166,10 +179,13 @@ def extract(
             raise NotAnArticle(Reason.NOT_HTML, "binary content")
     elif not html.strip():
         raise NotAnArticle(Reason.EMPTY)
+    declared = False
     if options.page_type_gate:
-        reason = page_signals(html, url).not_article_reason
+        signals = page_signals(html, url)
+        reason = signals.not_article_reason
         if reason:
             raise NotAnArticle(Reason.NOT_ARTICLE_TYPE, reason)
+        declared = signals.says_article
     table = page_table(html, url, options.include_tables)
     _refuse_link_lists(html, table.blocks, options)
     model = _block_model() if options.classify_blocks else None
@@ -180,20 +196,33 @@ def extract(
         blocks = table.trafilatura
     if options.cleanup:
         blocks = clean_blocks(blocks, table.title)
+    shortest = options.min_chars_declared if declared else options.min_chars
+    if declared and model is not None and _length(blocks) < shortest:
+        # The classifier kept too little on a page that says it is an article: a real
+        # article is better kept with trafilatura's text than dropped.
+        plain = (
+            clean_blocks(table.trafilatura, table.title) if options.cleanup else table.trafilatura
+        )
+        if _length(plain) >= shortest:
+            blocks = plain
     paragraphs = [block.text for block in blocks]
     text = "\n\n".join(paragraphs)
-    if len(text) < options.min_chars:
+    length = text_length(text)
+    if length < shortest:
         if not text:
             raise NotAnArticle(Reason.NO_TEXT)
-        raise NotAnArticle(Reason.TOO_SHORT, f"{len(text)} chars in {len(paragraphs)} paragraphs")
+        raise NotAnArticle(
+            Reason.TOO_SHORT,
+            f"{len(text)} chars ({length} weighted) in {len(paragraphs)} paragraphs",
+        )
     if options.max_chars and len(text) > options.max_chars:
         raise NotAnArticle(Reason.TOO_LONG, f"{len(text)} chars, more than {options.max_chars}")
     doc = table.document
     site_name = _clean(doc.sitename) if doc is not None else None
     return Extraction(
         text=text,
-        title=strip_site_name(table.title, site_name, url),
-        authors=_split_authors(doc.author if doc is not None else None),
+        title=_clean(strip_invisible(headline(table.tree, table.title, site_name, url) or "")),
+        authors=people(doc.author if doc is not None else None, site_name, url),
         published=published_timestamp(doc.date if doc is not None else None, html),
         site_name=site_name,
         language=(_clean(doc.language) if doc is not None else None) or _html_lang(html),
@@ -202,6 +231,22 @@ def extract(
         image=_clean(doc.image) if doc is not None else None,
         canonical_url=_clean(doc.url) if doc is not None else None,
     )
+
+
+# Scripts written without spaces between words carry more per character: a Chinese or Japanese
+# character is about a word (three Latin characters' worth), a Hangul syllable about two.
+_DENSE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HANGUL = re.compile("[\uac00-\ud7af]")
+
+
+def _length(blocks: Sequence[Block]) -> int:
+    return text_length("\n\n".join(block.text for block in blocks))
+
+
+def text_length(text: str) -> int:
+    """Length of ``text`` in Latin-equivalent characters, fair to Chinese, Japanese and Korean
+    (Thai, an alphabet, counts one a character like Latin)."""
+    return len(text) + 2 * len(_DENSE.findall(text)) + len(_HANGUL.findall(text))
 
 
 @cache
@@ -256,6 +301,8 @@ def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool) -> An
             include_comments=False,
             include_tables=include_tables,
             deduplicate=False,  # process-global cache: output would depend on page order
+            # the page's markup and URL only: a day found in the text would be a guess
+            date_extraction_params=set_date_params(False),
             output_format="python",
         )
     except (ValueError, etree.LxmlError) as exc:  # trafilatura raises on some broken trees
@@ -266,7 +313,7 @@ def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool) -> An
 def _metadata(tree: HtmlElement, url: str | None) -> Any:
     """trafilatura's metadata of ``tree`` alone (None when it cannot read any)."""
     try:
-        return extract_metadata(copy(tree), url)
+        return extract_metadata(copy(tree), url, date_config=set_date_params(False))
     except (ValueError, etree.LxmlError):
         return None
 
@@ -281,12 +328,6 @@ def _clean(value: str | None) -> str | None:
         return None
     value = _normalise(value)
     return value or None
-
-
-def _split_authors(author: str | None) -> list[str]:
-    if not author:
-        return []
-    return [a for a in (_normalise(p) for p in re.split(r";|\band\b", author)) if a]
 
 
 def _html_lang(html: str | bytes) -> str | None:

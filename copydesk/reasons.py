@@ -63,6 +63,7 @@ class Reason(StrEnum):
     EXTRACT_ERROR = "extract_error", False  # an unexpected error on this page (a bug: logged)
     WORKER_DIED = "worker_died", False  # its worker died twice while extracting it
     DISK_FULL = "disk_full", False  # not stored: the disk filled and the crawl stopped
+    HANDOFF_FAILED = "handoff_failed", False  # the hand-off Redis went away (multi-machine)
 
 
 #: Prefixes of reasons built from another vocabulary (a feed's or sitemap's parse error, an

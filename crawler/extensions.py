@@ -24,7 +24,7 @@ from crawler.lock import CorpusLock
 from crawler.rejections import Rejected
 from crawler.signals import url_rejected
 from storage.corpus import Corpus, default_db_path, is_disk_full
-from storage.discovery import Discovery, DiscoveryStore, SourceRun
+from storage.discovery import HANDED_OFF, Discovery, DiscoveryStore, SourceRun
 
 __all__ = [
     "EXIT_BROKEN_SOURCE",
@@ -229,10 +229,22 @@ class CrawlRecorder:
     def item_scraped(self, item: Any) -> None:
         if not isinstance(item, ArticleItem):
             return
-        # its discovery row was written with the article, in the storage pipeline
+        # a stored article's discovery row was written with it, in the storage pipeline
         self._count(item.source, "new")
         if item.duplicate_of is not None:
             self._count(item.source, "duplicates")
+        if item.id is None:  # handed off to a writer (COPYDESK_HANDOFF), stored once it confirms
+            self._add(
+                Discovery.from_dict(
+                    item.url,
+                    HANDED_OFF,
+                    item.discovery,
+                    source=item.source,
+                    crawl_id=self.crawl_id,
+                    relevance=item.relevance,
+                    query=item.query,
+                )
+            )
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         if not isinstance(item, (PageItem, ArticleItem)):

@@ -65,6 +65,8 @@ ITEM_PIPELINES = {
     "pipelines.extraction.ExtractionPipeline": 300,
     "pipelines.topic.TopicPipeline": 350,
     "pipelines.dedup.DedupPipeline": 400,
+    # only with COPYDESK_HANDOFF (multi-machine crawls): replaces dedup and storage
+    "pipelines.handoff.HandoffPipeline": 450,
     "pipelines.storage.StoragePipeline": 500,
 }
 
@@ -125,3 +127,11 @@ COPYDESK_MAX_LINKS_PER_PAGE = 1000
 COPYDESK_RETRY_REJECTED_DAYS = 7
 #: Topic crawls keep articles whose relevance to the query reaches this score (0 to 1.5).
 COPYDESK_TOPIC_MIN_SCORE = 0.5
+#: Multi-machine crawls (docs/multi-machine.md): a Redis URL (``redis://HOST:PORT/DB``) to
+#: hand articles to a ``copydesk writer`` instead of storing them; COPYDESK_DB is then this
+#: crawl shard's own state database. Empty: store articles in COPYDESK_DB (one machine).
+COPYDESK_HANDOFF = ""
+#: The hand-off stream holds at most this many articles (~60 KB each); crawlers wait when full.
+COPYDESK_HANDOFF_MAXLEN = 5000
+#: At its end, a crawl waits this long (seconds) for the writer to confirm its last articles.
+COPYDESK_HANDOFF_CONFIRM_WAIT = 60.0

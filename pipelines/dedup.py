@@ -6,15 +6,16 @@ import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from copydesk.dedup import Deduper, DedupParams, Fingerprint, ParamsMismatch
+from copydesk.corpusdedup import open_deduper
+from copydesk.dedup import Deduper, DedupParams, Fingerprint
 from copydesk.reasons import Reason
 from crawler.extensions import CorpusExtension
 from crawler.items import ArticleItem
 from crawler.rejections import Rejected
-from storage.clusters import PARAMS_KEY
-from storage.corpus import Corpus, CorpusError
+from storage.corpus import Corpus
 
 __all__ = ["DedupPipeline"]
 
@@ -41,33 +42,15 @@ class DedupPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
+        if crawler.settings.get("COPYDESK_HANDOFF"):
+            raise NotConfigured("COPYDESK_HANDOFF is set: the writer deduplicates and stores")
         assert crawler.stats is not None
         return cls(CorpusExtension.of(crawler), DedupParams(), crawler.stats)
 
     def open_spider(self) -> None:
         self.corpus = self.shared.corpus
         assert self.corpus is not None, "the corpus extension is open"
-        stored = self.corpus.get_meta(PARAMS_KEY)
-        if stored is None:
-            self.corpus.set_meta(PARAMS_KEY, self.params.to_json())
-        else:
-            try:
-                self.params.check_compatible(stored)
-            except ParamsMismatch as exc:
-                raise CorpusError(f"{self.db_path}: {exc}") from exc
-        # Name/number sketches of stored articles are read back when a candidate needs them.
-        self.deduper = Deduper(self.params, lookup=self.corpus.fingerprint)
-        try:
-            prefix = self.deduper.stored_prefix
-            self.deduper.load_stored(
-                self.corpus.read_ahead(Corpus.dedup_orders),
-                self.corpus.read_ahead(lambda c: c.fingerprint_batches(prefix)),
-            )
-        except ValueError as exc:
-            raise CorpusError(
-                f"{self.db_path}: stored fingerprints are unreadable ({exc}); "
-                "run `copydesk recluster --rebuild`"
-            ) from exc
+        self.deduper = open_deduper(self.corpus, self.params)
         self._copies0 = self.deduper.copies
         self._next_id = self.corpus.max_article_id() + 1
         logger.info("Dedup index rebuilt from %d stored fingerprints", len(self.deduper))

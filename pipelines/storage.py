@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
 
@@ -17,7 +18,7 @@ from crawler.extensions import CorpusExtension
 from crawler.items import ArticleItem
 from crawler.rejections import Rejected
 from storage.corpus import Corpus, NewArticle, Reassignment, is_disk_full
-from storage.discovery import Discovery, DiscoveryStore
+from storage.discovery import STORED, Discovery, DiscoveryStore
 
 __all__ = ["StoragePipeline", "to_discovery", "to_new_article"]
 
@@ -66,7 +67,7 @@ def to_discovery(item: ArticleItem, crawl_id: int | None) -> Discovery:
     """The ``discoveries`` row of a stored article: how it was found, and in which crawl."""
     return Discovery.from_dict(
         item.url,
-        "stored",
+        STORED,
         item.discovery,
         source=item.source,
         article_id=item.id,
@@ -100,6 +101,8 @@ class StoragePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
+        if crawler.settings.get("COPYDESK_HANDOFF"):
+            raise NotConfigured("COPYDESK_HANDOFF is set: the writer deduplicates and stores")
         settings = crawler.settings
         assert crawler.stats is not None
         pipeline = cls(

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from storage.corpus import Corpus, Reassignment
+from storage.summaries import SummaryProblem, rebuild_sql, summary_problems
 
 __all__ = [
     "PARAMS_KEY",
@@ -15,7 +16,9 @@ __all__ = [
     "cluster_problems",
     "cluster_summary",
     "dedup_rows",
+    "rebuild_summaries",
     "replace_fingerprints",
+    "stale_summaries",
 ]
 
 
@@ -54,6 +57,19 @@ def cluster_problems(corpus: Corpus) -> list[ClusterProblem]:
     records its relation; a canonical article has neither duplicate_of nor relation.
     """
     return [ClusterProblem(*row) for row in corpus.db.execute(_PROBLEMS_SQL)]
+
+
+def stale_summaries(corpus: Corpus) -> list[SummaryProblem]:
+    """Rows of the browse summaries (per-site per-day counts, wire stories) that differ from
+    the articles; empty when the triggers kept them right."""
+    return summary_problems(corpus.db.conn)
+
+
+def rebuild_summaries(corpus: Corpus) -> None:
+    """Refill the browse summaries from the articles, in one transaction."""
+    with corpus.db.atomic():
+        for statement in rebuild_sql():
+            corpus.db.execute(statement)
 
 
 def cluster_summary(corpus: Corpus) -> dict[str, int]:

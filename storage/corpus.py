@@ -164,6 +164,14 @@ class StoredFingerprint:
     duplicate_of: int | None
 
 
+def in_chunks(values: Iterable[str], size: int) -> Iterator[tuple[list[str], str]]:
+    """``values`` without repeats, ``size`` at a time, each with its ``?,?,...`` placeholders."""
+    wanted = list(dict.fromkeys(values))
+    for start in range(0, len(wanted), size):
+        chunk = wanted[start : start + size]
+        yield chunk, ",".join("?" * len(chunk))
+
+
 class Corpus:
     """A corpus database, migrated on open, in WAL mode so readers never block the writer.
 
@@ -221,25 +229,27 @@ class Corpus:
         return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0])
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
-        """The subset of ``urls`` already stored as an article's URL or canonical URL."""
-        wanted = list(dict.fromkeys(urls))
+        """The subset of ``urls`` already stored as an article's URL or canonical URL (here,
+        or in a remote writer's corpus that confirmed it to this crawl shard)."""
         found: set[str] = set()
-        for start in range(0, len(wanted), 400):
-            chunk = wanted[start : start + 400]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(urls, 300):
             sql = (
                 f"SELECT url FROM articles WHERE url IN ({marks}) "
-                f"UNION SELECT canonical_url FROM articles WHERE canonical_url IN ({marks})"
+                f"UNION SELECT canonical_url FROM articles WHERE canonical_url IN ({marks}) "
+                f"UNION SELECT url FROM handoff_stored WHERE url IN ({marks})"
             )
-            found.update(row[0] for row in self.db.execute(sql, chunk + chunk))
+            found.update(row[0] for row in self.db.execute(sql, chunk * 3))
         return found
 
     def article_urls(self) -> Iterator[str]:
-        """Every stored article's URL and canonical URL (a URL may come twice)."""
+        """Every stored article's URL and canonical URL (a URL may come twice), and the URLs
+        a remote writer confirmed stored."""
         for url, canonical_url in self.db.execute("SELECT url, canonical_url FROM articles"):
             yield url
             if canonical_url != url:
                 yield canonical_url
+        for (url,) in self.db.execute("SELECT url FROM handoff_stored"):
+            yield url
 
     def write(
         self, articles: Sequence[NewArticle], reassignments: Sequence[Reassignment] = ()
@@ -282,6 +292,20 @@ class Corpus:
                     for r in reassignments
                 ],
             )
+
+    def delete_articles(self, ids: Sequence[int]) -> None:
+        """Remove articles (with their pages and fingerprints) in one transaction; the
+        summaries and the search index follow through their triggers."""
+        with self.db.atomic():
+            for table, column in (("pages", "article_id"), ("fingerprints", "article_id")):
+                self.db.conn.executemany(
+                    f"DELETE FROM {table} WHERE {column} = ?", [(i,) for i in ids]
+                )
+            self.db.conn.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in ids])
+
+    def set_cache_mb(self, megabytes: int) -> None:
+        """Give this connection's page cache ``megabytes`` (bulk writes of big corpora)."""
+        self.db.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
 
     def fingerprints(self) -> Iterator[StoredFingerprint]:
         """Every stored fingerprint in id order, for rebuilding the dedup index."""

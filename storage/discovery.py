@@ -10,12 +10,20 @@ from typing import Any
 
 from storage.corpus import Corpus, NewArticle, Reassignment, utcnow
 
-__all__ = ["Discovery", "DiscoveryStore", "SourceRun", "Validators"]
+__all__ = ["HANDED_OFF", "STORED", "Discovery", "DiscoveryStore", "SourceRun", "Validators"]
+
+#: ``discoveries.outcome`` of a URL stored as an article (other outcomes are lasting rejection
+#: reasons, ``copydesk/reasons.py``).
+STORED = "stored"
+#: ``discoveries.outcome`` of an article handed off to a writer (``COPYDESK_HANDOFF``) and not
+#: confirmed yet: not a rejection, so the next run fetches it again unless the writer confirms.
+HANDED_OFF = "handed_off"
 
 
 @dataclass
 class Discovery:
-    """How one URL was found, and what became of it (``stored`` or a rejection reason)."""
+    """How one URL was found, and what became of it (:data:`STORED`, :data:`HANDED_OFF` or a
+    rejection reason)."""
 
     url: str
     outcome: str

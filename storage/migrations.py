@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from storage.summaries import SUMMARY_SCHEMA, TRIGGERS, rebuild_sql, totals_rebuild_sql
+
 __all__ = ["MIGRATIONS", "UNDATED", "instant_sql", "migrate"]
 
 MIGRATIONS = Migrations("copydesk")
@@ -205,14 +207,16 @@ def instant_sql(column: str) -> str:
     or empty; NULL when the reader must parse the string itself.
 
     Only the two shapes the corpus writes are read: a day (``2025-09-01``) and a whole-second
-    UTC instant (``2025-09-01T13:40:00+00:00``), and only when they name a real date and time
-    (SQLite reads 2025-02-30 as March 2: a modifier makes it say so, and the value must
-    survive that round trip).
+    instant with its offset (``2025-09-01T13:40:00+02:00``: the page's own local time), and
+    only when they name a real date and time (SQLite reads 2025-02-30 as March 2: a modifier
+    makes it say so, and the local part must survive that round trip).
     """
     c = column
+    local = f"substr({c}, 1, 19)"
     instant = (
-        f"length({c}) = 25 AND {c} GLOB '{_DAY_GLOB}T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]+00:00' "
-        f"AND strftime('%Y-%m-%dT%H:%M:%S', {c}, '+0 days') = substr({c}, 1, 19)"
+        f"length({c}) = 25 AND {c} GLOB "
+        f"'{_DAY_GLOB}T[0-9][0-9]:[0-9][0-9]:[0-9][0-9][+-][0-1][0-9]:[0-5][0-9]' "
+        f"AND strftime('%Y-%m-%dT%H:%M:%S', {local}, '+0 days') = {local}"
     )
     day = f"length({c}) = 10 AND {c} GLOB '{_DAY_GLOB}' AND date({c}, '+0 days') = {c}"
     return (
@@ -234,6 +238,64 @@ def dedup_order(db: Database) -> None:
     db.execute(
         "CREATE INDEX IF NOT EXISTS articles_dedup_order "
         "ON articles (id, published_us, fetched_us, duplicate_of)"
+    )
+
+
+@MIGRATIONS(name="0006_browse_summaries")
+def browse_summaries(db: Database) -> None:
+    """Articles per site per day and one row per wire story, kept by triggers in the writer's
+    transaction (`storage.summaries`), filled here from the stored articles; indexes for the
+    facets the browser offers."""
+    for statement in SUMMARY_SCHEMA:
+        db.execute(statement)
+    for statement in rebuild_sql():
+        db.execute(statement)
+    for name, columns in (("language", "language"), ("relation", "relation, duplicate_of")):
+        db.execute(f"CREATE INDEX IF NOT EXISTS articles_{name} ON articles ({columns})")
+
+
+@MIGRATIONS(name="0007_browse_totals")
+def browse_totals(db: Database) -> None:
+    """Articles per day and per site (the charts' totals and busiest sites), kept by the same
+    triggers as `site_days` (re-created here) and filled from it."""
+    for trigger in TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    for statement in SUMMARY_SCHEMA:
+        db.execute(statement)
+    for statement in totals_rebuild_sql():
+        db.execute(statement)
+
+
+@MIGRATIONS(name="0008_offset_instants")
+def offset_instants(db: Database) -> None:
+    """``published_us`` and ``fetched_us`` read instants at any UTC offset, now that
+    ``published`` keeps the page's own offset (extractor version 7): the generated columns and
+    their index are made again with the wider expression."""
+    db.execute("DROP INDEX IF EXISTS articles_dedup_order")
+    for name, source in (("published_us", "published"), ("fetched_us", "fetched_at")):
+        db.execute(f"ALTER TABLE articles DROP COLUMN {name}")
+        db.execute(
+            f"ALTER TABLE articles ADD COLUMN {name} INTEGER "
+            f"GENERATED ALWAYS AS ({instant_sql(source)}) VIRTUAL"
+        )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS articles_dedup_order "
+        "ON articles (id, published_us, fetched_us, duplicate_of)"
+    )
+
+
+@MIGRATIONS(name="0009_handoff")
+def handoff(db: Database) -> None:
+    """A crawl shard's record of the URLs a remote writer confirmed stored (multi-machine
+    crawls: the articles themselves are in the writer's corpus, not here)."""
+    db.table("handoff_stored").create(
+        {
+            "url": str,  # an article's URL or canonical URL
+            "article_id": int,  # its id in the writer's corpus
+            "confirmed_at": str,
+        },
+        pk="url",
+        if_not_exists=True,
     )
 
 

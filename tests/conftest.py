@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
+from copydesk.bench.redisserver import RedisServer, RedisServerMissing
 from copydesk.demo.server import SiteServer
 from copydesk.demo.sites import load_sites, sources_toml
 
@@ -100,3 +102,39 @@ def demo_corpus(demo_sources: Path, tmp_path_factory: pytest.TempPathFactory) ->
     run = crawl(db, sources=str(demo_sources))
     assert run.returncode == 0, run.log[-3000:]
     return db
+
+
+#: Articles in the synthetic browse corpus: enough that a query scanning `articles` shows in
+#: its plan and the charts span two years.
+BROWSE_ARTICLES = 12_000
+
+
+@pytest.fixture(scope="session")
+def browse_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic corpus written through the storage layer (`copydesk bench browse`'s shape);
+    read-only for the tests that use it (copy it to change it)."""
+    from copydesk.bench.browse import build
+
+    db = tmp_path_factory.mktemp("browse-corpus") / "corpus.db"
+    build(db, BROWSE_ARTICLES)
+    return db
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    """A real ``redis-server`` of this test run on 127.0.0.1, no persistence; its base URL."""
+    try:
+        server = RedisServer()
+    except RedisServerMissing as exc:
+        pytest.skip(str(exc))
+    with server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> str:
+    """The test run's Redis, emptied for this test."""
+    url = f"{redis_server}/0"
+    with redis.Redis.from_url(url) as client:
+        client.flushall()
+    return url

@@ -1,4 +1,4 @@
-"""The wire-story page in headless Chromium: rendered, screenshotted, highlights present."""
+"""The reading pages in headless Chromium: rendered, screenshotted, highlights present."""
 
 from __future__ import annotations
 
@@ -44,6 +44,16 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served(demo_corpus: Path) -> Iterator[str]:
+    yield from serve(demo_corpus)
+
+
+@pytest.fixture(scope="module")
+def served_big(browse_corpus: Path) -> Iterator[str]:
+    yield from serve(browse_corpus)
+
+
+def serve(db: Path) -> Iterator[str]:
+    """`copydesk serve` of ``db`` in a child process; yields its base URL."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -52,7 +62,7 @@ def served(demo_corpus: Path) -> Iterator[str]:
             "copydesk.cli",
             "serve",
             "--db",
-            str(demo_corpus),
+            str(db),
             "--port",
             str(port),
         ],
@@ -61,7 +71,7 @@ def served(demo_corpus: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(600):  # a loaded machine takes a while to import datasette
             try:
                 urllib.request.urlopen(base + "/", timeout=1).close()
                 break
@@ -105,3 +115,46 @@ def test_wire_story_page_in_chromium(served: str, demo_corpus: Path, tmp_path: P
     keep = os.environ.get("COPYDESK_SCREENSHOT_DIR")
     if keep:
         shutil.copy(shot, Path(keep) / "wire-story.png")
+
+
+def screenshot(tmp_path: Path, url: str, name: str) -> bytes:
+    """A PNG of the page at ``url`` (kept in $COPYDESK_SCREENSHOT_DIR when set)."""
+    shot = tmp_path / name
+    chromium(tmp_path, f"--screenshot={shot}", url)
+    assert shot.exists()
+    data = shot.read_bytes()
+    keep = os.environ.get("COPYDESK_SCREENSHOT_DIR")
+    if keep:
+        shutil.copy(shot, Path(keep) / name)
+    return data
+
+
+def test_reading_pages_in_chromium(served_big: str, browse_corpus: Path, tmp_path: Path) -> None:
+    from copydesk.bench.browse import search_words
+    from storage.summaries import browse_targets
+
+    conn = sqlite3.connect(browse_corpus)
+    targets = browse_targets(conn)
+    conn.close()
+    article = f"{served_big}/corpus/-/article/{targets.copy_id}"
+    dom = chromium(tmp_path, "--dump-dom", article).stdout
+    assert "<h1>" in dom and "Also ran at" in dom and 'class="original"' in dom
+    word = search_words()[0]
+    search = f"{served_big}/corpus/-/search?q={word}"
+    dom = chromium(tmp_path, "--dump-dom", search).stdout
+    assert dom.count(f"<mark>{word}</mark>") >= 10
+    site = f"{served_big}/corpus/-/site/{targets.site}"
+    dom = chromium(tmp_path, "--dump-dom", site).stdout
+    assert "<svg" in dom and "Latest articles" in dom
+    front = f"{served_big}/corpus"
+    dom = chromium(tmp_path, "--dump-dom", front).stdout
+    assert "other sites" in dom and "Articles per week" in dom
+    for url, name in (
+        (article, "article.png"),
+        (search, "search.png"),
+        (site, "site.png"),
+        (front, "charts.png"),
+    ):
+        data = screenshot(tmp_path, url, name)
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert len(data) > 20_000, name  # a rendered page, not a blank one

@@ -194,3 +194,25 @@ def test_default_db_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     monkeypatch.setenv("COPYDESK_DB", str(tmp_path / "x.db"))
     assert default_db_path() == tmp_path / "x.db"
     assert default_db_path("explicit.db") == Path("explicit.db")
+
+
+def test_instants_at_any_offset_order_articles(tmp_path: Path) -> None:
+    """``published`` keeps the page's own offset; ``published_us`` is still its UTC instant,
+    also in a corpus the offset migration rebuilt with rows in it."""
+    path = tmp_path / "c.db"
+    with Corpus(path) as corpus:
+        corpus.write(
+            [
+                article(1, published="2025-09-10T00:50:00+02:00"),
+                article(2, published="2025-09-09T22:50:00+00:00"),
+                article(3, published="2025-09-09T18:20:00-04:30"),
+                article(4, published="2025-09-10"),
+            ]
+        )
+        corpus.db.execute("DELETE FROM _sqlite_migrations WHERE name = '0008_offset_instants'")
+        corpus.db.conn.commit()
+    with Corpus(path) as corpus:
+        assert MIGRATIONS.pending(corpus.db) == []
+        rows = dict(corpus.db.execute("SELECT id, published_us FROM articles").fetchall())
+    assert rows[1] == rows[2] == rows[3] == 1757458200 * 1_000_000
+    assert rows[4] == 1757462400 * 1_000_000

@@ -10,13 +10,20 @@ HEAD = '<html><head><meta property="article:published_time" content="2025-03-11T
 @pytest.mark.parametrize(
     ("day", "html", "expected"),
     [
-        ("2025-03-11", HEAD, "2025-03-11T14:20:00+00:00"),
+        # the page's own offset is kept: its local day is the day the page says
+        ("2025-03-11", HEAD, "2025-03-11T16:20:00+02:00"),
+        (
+            "2025-03-10",
+            '<meta property="article:published_time" content="2025-03-10T00:50:00+02:00">',
+            "2025-03-10T00:50:00+02:00",
+        ),
         (
             "2025-03-11",
             '<script>{"datePublished": "2025-03-11T13:40:00Z"}</script>',
             "2025-03-11T13:40:00+00:00",
         ),
-        ("2025-03-11", '<time pubdate datetime="2025-03-11T09:05">', "2025-03-11T09:05:00+00:00"),
+        # a time without an offset is in an unknown zone: the day alone
+        ("2025-03-11", '<time pubdate datetime="2025-03-11T09:05">', "2025-03-11"),
         (
             "2025-03-11",
             '<time datetime="2025-03-11T09:05:00+00:00" itemprop="datePublished">',
@@ -48,4 +55,4 @@ def test_published_timestamp(day: str | None, html: str, expected: str | None) -
 
 
 def test_bytes_input() -> None:
-    assert published_timestamp("2025-03-11", HEAD.encode()) == "2025-03-11T14:20:00+00:00"
+    assert published_timestamp("2025-03-11", HEAD.encode()) == "2025-03-11T16:20:00+02:00"

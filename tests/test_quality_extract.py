@@ -20,14 +20,17 @@ WCXB_DEV = SHARED / "data" / "wcxb-dev"
 # classifier and the furniture rules of copydesk.extraction.cleanup): token_f1 0.968,
 # pages_without_leak 0.953, gate precision 0.746, gate recall 1.000; on its 153 held-out-site
 # articles: token_f1 0.954, pages_without_leak 0.941, gate recall 1.000. Floors are pinned
-# slightly below.
+# slightly below. Extractor version 7 measured gate precision 0.736: a page that declares itself
+# an article needs 150 characters, not 400, and keeps trafilatura's text when the classifier
+# keeps too little (real news articles were dropped otherwise), which lets a few more
+# non-article WCXB pages in.
 # The shipped classifier was trained on the dev split's training sites, so the subset's figures
 # are partly fitted: the held-out sites' figures (scores["heldout"]) are the honest ones and
 # get floors of their own.
 FLOORS = {
     "token_f1": 0.963,
     "pages_without_leak": 0.945,
-    "article_gate_precision": 0.74,
+    "article_gate_precision": 0.73,
     "article_gate_recall": 0.99,
 }
 HELDOUT_FLOORS = {"token_f1": 0.949, "pages_without_leak": 0.93, "article_gate_recall": 0.98}

@@ -13,6 +13,7 @@ from copydesk.demo.server import SiteServer
 from copydesk.reasons import FAMILIES, LASTING, Reason, UnknownReason, family_reason, is_lasting
 from crawler.health import challenge_kind
 from crawler.rejections import Rejected
+from storage.discovery import HANDED_OFF, STORED
 
 from .conftest import REPO, crawl, rows
 from .fixtures.web.newsweb import Article, article_html
@@ -57,6 +58,13 @@ def test_nothing_raises_a_bare_drop_item() -> None:
             if path.name == "rejections.py":
                 continue
             assert "DropItem(" not in path.read_text(encoding="utf-8"), path
+
+
+def test_the_outcomes_of_stored_and_handed_off_urls_are_not_reasons() -> None:
+    """``discoveries.outcome`` holds one of these or a lasting reason: they must not collide."""
+    for outcome in (STORED, HANDED_OFF):
+        with pytest.raises(UnknownReason):
+            is_lasting(outcome)
 
 
 def test_every_reason_is_classified() -> None:

@@ -85,13 +85,20 @@ class PageResult:
     ms: float
     reason: str | None = None
     baseline_ms: float | None = None
+    language: str | None = None
+    #: trafilatura's own result for the same page, measured in the same worker (``beside``)
+    plain: PageResult | None = None
 
 
 # ---------------------------------------------------------------- scoring primitives
 
 
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
 def _tokens(text: str | None) -> list[str]:
-    return _WORD.findall(text or "")
+    # soft hyphens and zero-width characters split no word, in the truth or the output
+    return _WORD.findall(_INVISIBLE.sub("", text or ""))
 
 
 def _shingles(text: str | None, n: int = 4) -> Counter[tuple[str, ...]]:
@@ -214,6 +221,32 @@ def _plain_trafilatura(html: bytes, url: str | None) -> tuple[str, float]:
     return text, (time.perf_counter() - start) * 1000
 
 
+def _trafilatura_page(html: bytes, url: str | None, page_id: str, page_type: str) -> PageResult:
+    """trafilatura's text and metadata for the page (``bare_extraction`` with metadata)."""
+    import trafilatura
+
+    start = time.perf_counter()
+    doc: Any = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, output_format="python"
+    )
+    ms = (time.perf_counter() - start) * 1000
+    if doc is None:
+        return PageResult(page_id, page_type, False, "", None, [], None, ms)
+    text = doc.text or ""
+    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+    return PageResult(
+        page_id,
+        page_type,
+        bool(text.strip()),
+        text,
+        doc.title,
+        authors,
+        doc.date,
+        ms,
+        language=doc.language,
+    )
+
+
 def _ours(html: bytes, url: str | None, page_id: str, page_type: str) -> PageResult:
     start = time.perf_counter()
     try:
@@ -223,19 +256,30 @@ def _ours(html: bytes, url: str | None, page_id: str, page_type: str) -> PageRes
         return PageResult(page_id, page_type, False, "", None, [], None, ms, exc.reason)
     ms = (time.perf_counter() - start) * 1000
     return PageResult(
-        page_id, page_type, True, result.text, result.title, result.authors, result.published, ms
+        page_id,
+        page_type,
+        True,
+        result.text,
+        result.title,
+        result.authors,
+        result.published,
+        ms,
+        language=result.language,
     )
 
 
-def _run_one(args: tuple[Path, str, bool, bool, int]) -> PageResult:
-    directory, page_id, baseline, compare_speed, position = args
+def _run_one(args: tuple[Path, str, bool, bool, int, bool]) -> PageResult:
+    directory, page_id, baseline, compare_speed, position, beside = args
     truth = _ground_truth(directory, page_id)
     url = truth.get("url") or None
     page_type = truth.get("_internal", {}).get("page_type", {}).get("primary", "")
     html = read_html(directory / "html" / f"{page_id}.html.gz")
     if baseline:
-        text, ms = _plain_trafilatura(html, url)
-        return PageResult(page_id, page_type, bool(text.strip()), text, None, [], None, ms)
+        return _trafilatura_page(html, url, page_id, page_type)
+    if beside:
+        result = _ours(html, url, page_id, page_type)
+        result.plain = _trafilatura_page(html, url, page_id, page_type)
+        return result
     if not compare_speed:
         return _ours(html, url, page_id, page_type)
     if position % 2:  # alternate the order so neither side always runs on a warm cache
@@ -254,8 +298,14 @@ def score_pages(
     """Turn per-page results into the benchmark's JSON object (see the module docstring)."""
     articles = [r for r in results if r.page_type == "article"]
     truths = {r.page_id: _ground_truth(directory, r.page_id)["ground_truth"] for r in articles}
-    pairs = [(truths[r.page_id].get("main_content") or "", r.text) for r in articles]
-    out: dict[str, Any] = {"pages": len(results), "articles": len(articles), "baseline": baseline}
+    # Body metrics over the articles whose whole text is given (some sets give snippets only).
+    pairs = [(truths[r.page_id]["main_content"], r.text) for r in articles if _has_body(truths, r)]
+    out: dict[str, Any] = {
+        "pages": len(results),
+        "articles": len(articles),
+        "articles_with_body": len(pairs),
+        "baseline": baseline,
+    }
     out.update(token_scores(pairs))
     out["bow_f1"] = statistics.mean(bow_f1(t, p) for t, p in pairs) if pairs else 0.0
 
@@ -274,6 +324,7 @@ def score_pages(
     out["with_found"] = with_found / with_total if with_total else 0.0
     out["without_leaked"] = without_leaked / without_total if without_total else 0.0
     out["pages_without_leak"] = clean_pages / len(articles) if articles else 0.0
+    out.update(_field_scores(truths, articles))
 
     def accuracy(checks: list[bool]) -> float | None:
         return sum(checks) / len(checks) if checks else None
@@ -299,8 +350,7 @@ def score_pages(
             if _date(truths[r.page_id].get("publish_date"))
         ]
     )
-    if baseline:  # plain trafilatura.extract returns no metadata
-        out["title_accuracy"] = out["author_accuracy"] = out["date_accuracy"] = None
+    out["date_pages"] = sum(1 for r in articles if _date(truths[r.page_id].get("publish_date")))
 
     times = sorted(r.ms for r in results)
     out["median_ms"] = statistics.median(times) if times else 0.0
@@ -329,19 +379,26 @@ def run(
     ids: list[str] | None = None,
     jobs: int = 1,
     compare_speed: bool = False,
+    beside: bool = False,
+    split: str | None = None,
 ) -> dict[str, Any]:
     """Run the extractor (plain trafilatura with ``baseline``) over ``directory``; score it.
 
     ``compare_speed`` also times plain trafilatura on the same pages in the same processes.
+    ``beside`` also extracts every page with trafilatura (text and metadata) in the same run
+    and scores it under the ``"trafilatura"`` key. ``split`` keeps the pages whose
+    ``index.json`` entry has that ``split`` (the dev sets' ``tune``/``report`` halves).
     """
     directory = Path(directory)
     if not (directory / "ground-truth").is_dir() or not (directory / "html").is_dir():
         raise FileNotFoundError(f"{directory} needs html/ and ground-truth/ subdirectories")
     page_ids = list(ids) if ids is not None else load_page_ids(directory)
+    if split is not None:
+        page_ids = [i for i in page_ids if _split_of(directory).get(i) == split]
     if limit is not None:
         page_ids = page_ids[:limit]
     tasks = [
-        (directory, page_id, baseline, compare_speed and not baseline, i)
+        (directory, page_id, baseline, compare_speed and not baseline, i, beside and not baseline)
         for i, page_id in enumerate(page_ids)
     ]
     if jobs > 1:
@@ -357,4 +414,67 @@ def run(
         if site_split(_ground_truth(directory, r.page_id).get("url")) == "heldout"
     ]
     out["heldout"] = score_pages(directory, heldout, baseline=baseline) if heldout else None
+    plain = [r.plain for r in results if r.plain is not None]
+    if plain:
+        out["trafilatura"] = score_pages(directory, plain, baseline=True)
     return out
+
+
+def _split_of(directory: Path) -> dict[str, str]:
+    """Page id -> ``split`` from ``index.json`` (empty when there is none)."""
+    path = directory / "index.json"
+    if not path.exists():
+        return {}
+    index = json.loads(path.read_text(encoding="utf-8"))
+    return {k: v.get("split", "") for k, v in index.items() if isinstance(v, dict)}
+
+
+def _has_body(truths: dict[str, dict[str, Any]], result: PageResult) -> bool:
+    return bool((truths[result.page_id].get("main_content") or "").strip())
+
+
+def _true_authors(truth: dict[str, Any]) -> set[str] | None:
+    """The true author names, or None when the page's authors are not stated."""
+    listed = truth.get("authors")
+    if isinstance(listed, list):
+        return {_norm(_BYLINE_PREFIX.sub("", a.strip())) for a in listed if _norm(a)}
+    names = _names(truth.get("author"))
+    return names or None
+
+
+def _language(value: str | None) -> str:
+    return (value or "").strip().lower().replace("_", "-").split("-")[0]
+
+
+def _field_scores(
+    truths: dict[str, dict[str, Any]], articles: Sequence[PageResult]
+) -> dict[str, float | None]:
+    """Exact-match accuracy of each metadata field over the articles that state it.
+
+    ``title_exact``: token-normalised equality with the whole headline (no site affix allowed);
+    ``author_exact``: the set of names equals the true set (each of ours one name; a page stated
+    to have none must get none); ``date_accuracy`` (same day); ``language_accuracy`` (primary
+    subtag).
+    """
+
+    def share(checks: list[bool]) -> float | None:
+        return sum(checks) / len(checks) if checks else None
+
+    title, author, language = [], [], []
+    for r in articles:
+        truth = truths[r.page_id]
+        if truth.get("title"):
+            title.append(_norm(truth["title"]) == _norm(r.title))
+        names = _true_authors(truth)
+        if names is not None:
+            author.append({_norm(a) for a in r.authors if _norm(a)} == names)
+        if truth.get("language"):
+            language.append(_language(truth["language"]) == _language(r.language))
+    return {
+        "title_exact": share(title),
+        "title_pages": len(title),
+        "author_exact": share(author),
+        "author_pages": len(author),
+        "language_accuracy": share(language),
+        "language_pages": len(language),
+    }

@@ -48,4 +48,14 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 # Subcommand modules register themselves on `cli` when imported.
-from copydesk.cli import bench, corpus, dedup, demo, export, furniture, reextract, serve  # noqa: E402, F401
+from copydesk.cli import (  # noqa: E402, F401
+    bench,
+    corpus,
+    dedup,
+    demo,
+    export,
+    furniture,
+    reextract,
+    serve,
+    writer,
+)

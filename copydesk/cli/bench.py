@@ -81,8 +81,25 @@ def bench_dedup_scale(sizes: str, workdir: Path | None) -> None:
     is_flag=True,
     help="Also time plain trafilatura on the same pages in the same run (about 2x the time).",
 )
+@click.option(
+    "--beside",
+    is_flag=True,
+    help="Also score trafilatura's text and metadata, extracted in the same run ('trafilatura').",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["tune", "report"]),
+    default=None,
+    help="Only the pages of one half of the sites (dev sets built by build-devset).",
+)
 def bench_extract(
-    directory: Path, baseline: bool, limit: int | None, jobs: int, compare_speed: bool
+    directory: Path,
+    baseline: bool,
+    limit: int | None,
+    jobs: int,
+    compare_speed: bool,
+    beside: bool,
+    split: str | None,
 ) -> None:
     """Score extraction on a directory laid out like WCXB (html/ID.html.gz, ground-truth/ID.json).
 
@@ -95,11 +112,44 @@ def bench_extract(
     try:
         echo_json(
             extract.run(
-                directory, baseline=baseline, limit=limit, jobs=jobs, compare_speed=compare_speed
+                directory,
+                baseline=baseline,
+                limit=limit,
+                jobs=jobs,
+                compare_speed=compare_speed,
+                beside=beside,
+                split=split,
             )
         )
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@bench.command("build-devset")
+@click.argument(
+    "name", type=click.Choice(["newspaper4k", "goose3", "trafilatura-eval", "htmldate"])
+)
+@click.option(
+    "--source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("/work/fetched"),
+    show_default=True,
+    help="Where the projects' repositories were fetched (OWNER+NAME/tests/...).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory to write (html/, ground-truth/, index.json); keep it outside the repo.",
+)
+def bench_build_devset(name: str, source: Path, out: Path) -> None:
+    """Turn what another extraction project's tests assert into a dev set in the WCXB layout."""
+    from copydesk.bench import devsets
+
+    try:
+        echo_json(devsets.build(name, source, out))
+    except FileNotFoundError as exc:
+        raise click.ClickException(f"{exc}: fetch the project's repository into {source}") from exc
 
 
 @bench.command("train-blocks")
@@ -157,7 +207,16 @@ def bench_train_blocks(directory: Path, out: Path, use: str, jobs: int, limit: i
     metavar="NAME=VALUE",
     help="A Scrapy setting for the full-pipeline crawls (repeatable).",
 )
-def bench_crawl(pages: int, rounds: int, extract_sample: int, overrides: tuple[str, ...]) -> None:
+@click.option(
+    "--shards",
+    type=int,
+    default=0,
+    help="Instead: compare one crawl process with this many shard processes and a writer "
+    "(multi-machine crawls, run on this machine).",
+)
+def bench_crawl(
+    pages: int, rounds: int, extract_sample: int, overrides: tuple[str, ...], shards: int
+) -> None:
     """Crawl a generated local news web and compare the pipeline with the CPU limit.
 
     Generates PAGES article pages (~65 KB, templates with navigation, sidebars, comments and
@@ -179,6 +238,16 @@ def bench_crawl(pages: int, rounds: int, extract_sample: int, overrides: tuple[s
         if not sep or not name:
             raise click.BadParameter(f"expected NAME=VALUE, got {override!r}")
         settings[name] = value
+    if shards:
+        from copydesk.bench import shards as sharded
+
+        try:
+            echo_json(
+                sharded.run(pages, rounds, shards, settings, lambda m: click.echo(m, err=True))
+            )
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from exc
+        return
     try:
         result = crawl.run(
             pages=pages,
@@ -188,5 +257,68 @@ def bench_crawl(pages: int, rounds: int, extract_sample: int, overrides: tuple[s
             progress=lambda message: click.echo(message, err=True),
         )
     except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    echo_json(result)
+
+
+@bench.command("browse")
+@click.option(
+    "--articles", type=click.IntRange(1), default=100_000, show_default=True, help="Corpus size."
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Corpus to build, or to reuse when it exists "
+    "(default: copydesk-bench-browse-N.db in the system temporary directory).",
+)
+@click.option(
+    "--repeat", type=click.IntRange(1), default=20, show_default=True, help="Timed runs per page."
+)
+def bench_browse(articles: int, db_path: Path | None, repeat: int) -> None:
+    """Time every page of `copydesk serve` on a big synthetic corpus.
+
+    Builds (or reuses) a corpus of ARTICLES articles through the storage layer (200 sites, two
+    years, ~12% wire copies, authors, five languages, texts of a few hundred words), serves it
+    with `copydesk serve` in a child process and fetches every page a user opens (front page,
+    tables and views with their facets, each canned query, search, article, wire-story and site
+    pages, JSON and CSV) once to warm up and REPEAT times more, while a thread writes articles
+    into the same corpus. Prints p50/p95 milliseconds per page, failures (non-200 answers and
+    time-outs), the writer's transaction times and the corpus size on disk.
+    """
+    from copydesk.bench import browse
+
+    try:
+        result = browse.run(
+            db_path, articles, repeat=repeat, progress=lambda m: click.echo(m, err=True)
+        )
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    echo_json(result)
+
+
+@bench.command("writer")
+@click.option("--articles", type=int, default=2000, show_default=True, help="Articles.")
+@click.option("--rounds", type=int, default=3, show_default=True, help="Rounds.")
+@click.option("--batch", type=int, default=200, show_default=True, help="Articles per commit.")
+def bench_writer(articles: int, rounds: int, batch: int) -> None:
+    """Measure the writer of multi-machine crawls: articles per second and CPU per article.
+
+    Generates ARTICLES articles as crawl shards hand them off (the crawl benchmark's pages,
+    ~10% planted wire copies), fills the stream of a private redis-server on 127.0.0.1, then
+    times one writer storing them into a fresh corpus, ROUNDS times. Prints medians and each
+    round.
+    """
+    from copydesk.bench import writer
+    from copydesk.bench.redisserver import RedisServerMissing
+
+    if articles < 10 or rounds < 1:
+        raise click.BadParameter("need --articles >= 10 and --rounds >= 1")
+    try:
+        result = writer.run(
+            articles, rounds, batch, progress=lambda message: click.echo(message, err=True)
+        )
+    except RedisServerMissing as exc:
         raise click.ClickException(str(exc)) from exc
     echo_json(result)

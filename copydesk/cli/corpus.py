@@ -7,20 +7,34 @@ from pathlib import Path
 import click
 
 from copydesk.cli import DB_OPTION, cli, echo_json, resolve_db
+from copydesk.handoff import HandoffError, connect
+from copydesk.handoff import status as handoff_status
 from storage.corpus import Corpus, CorpusError
 
 
 @cli.command()
 @DB_OPTION
-def info(db_path: Path | None) -> None:
+@click.option(
+    "--redis",
+    "redis_url",
+    default=None,
+    help="Also show the hand-off of a multi-machine crawl: stream length, pending entries, "
+    "the writer's last commit, each shard's last message.",
+)
+def info(db_path: Path | None, redis_url: str | None) -> None:
     """Print counts of the corpus and its last crawl as JSON."""
     try:
         with Corpus(resolve_db(db_path), create=False) as corpus:
-            echo_json(
-                {"corpus": str(corpus.path), **corpus.summary(), "last_crawl": corpus.last_crawl()}
-            )
-    except CorpusError as exc:
+            report = {
+                "corpus": str(corpus.path),
+                **corpus.summary(),
+                "last_crawl": corpus.last_crawl(),
+            }
+        if redis_url:
+            report["handoff"] = handoff_status(connect(redis_url))
+    except (CorpusError, HandoffError) as exc:
         raise click.ClickException(str(exc)) from exc
+    echo_json(report)
 
 
 @cli.command("extract")

@@ -14,6 +14,8 @@ from copydesk.maintenance import recluster, refingerprint
 from storage.clusters import (
     cluster_problems,
     cluster_summary,
+    rebuild_summaries,
+    stale_summaries,
 )
 from storage.corpus import Corpus, CorpusError
 
@@ -28,7 +30,17 @@ logger = logging.getLogger(__name__)
     help="Re-fingerprint every article from its stored text with the current parameters first "
     "(needed after a change of dedup parameters).",
 )
-@click.option("--check", is_flag=True, help="Only check cluster consistency; change nothing.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Only check cluster consistency and the browse summaries; change nothing.",
+)
+@click.option(
+    "--rebuild-summaries",
+    "rebuild_summaries_only",
+    is_flag=True,
+    help="Only refill the browse summaries (site_days, wire_summaries) from the articles.",
+)
 @click.option(
     "--jobs",
     type=int,
@@ -36,17 +48,24 @@ logger = logging.getLogger(__name__)
     show_default="CPU count",
     help="Worker processes for --rebuild.",
 )
-def recluster_command(db_path: Path | None, rebuild: bool, check: bool, jobs: int) -> None:
+def recluster_command(
+    db_path: Path | None, rebuild: bool, check: bool, rebuild_summaries_only: bool, jobs: int
+) -> None:
     """Rebuild all wire-copy clusters in publication order from the stored fingerprints.
 
     The earliest published article of each cluster becomes its canonical; every copy is
     verified against it. The answer does not depend on the order the crawl met the pages in.
     Prints a JSON summary (clusters, copies, changed rows). With --check, lists rows that break
-    the cluster invariants and fails if there are any.
+    the cluster invariants or summary rows that disagree with the articles, and fails if there
+    are any.
     """
     params = DedupParams()
     try:
         with Corpus(resolve_db(db_path), create=False) as corpus:
+            if rebuild_summaries_only:
+                rebuild_summaries(corpus)
+                echo_json({"summaries_rebuilt": True, **cluster_summary(corpus)})
+                return
             if check:
                 problems = cluster_problems(corpus)
                 if problems:
@@ -57,7 +76,17 @@ def recluster_command(db_path: Path | None, rebuild: bool, check: bool, jobs: in
                         f"{len(problems)} inconsistent rows:\n{lines}\n"
                         "run `copydesk recluster` to rebuild the clusters"
                     )
-                echo_json({"problems": 0, **cluster_summary(corpus)})
+                stale = stale_summaries(corpus)
+                if stale:
+                    lines = "\n".join(
+                        f"  {s.table} {s.key}: stored {s.stored}, articles say {s.expected}"
+                        for s in stale[:20]
+                    )
+                    raise click.ClickException(
+                        f"{len(stale)} summary rows disagree with the articles:\n{lines}\n"
+                        "run `copydesk recluster --rebuild-summaries` to refill them"
+                    )
+                echo_json({"problems": 0, "summary_problems": 0, **cluster_summary(corpus)})
                 return
             refingerprinted = refingerprint(corpus, params, jobs, progress=True) if rebuild else 0
             result = recluster(corpus, params)

@@ -11,7 +11,12 @@ import click
 from copydesk.cli import DB_OPTION, cli, resolve_db
 from storage.corpus import Corpus, CorpusError
 
-__all__ = ["make_datasette"]
+__all__ = ["BROWSE_SETTINGS", "make_datasette"]
+
+#: Datasette settings that keep pages fast on a big corpus: no facet suggestions (each one
+#: counts a column of every row) and table cells cut to a readable length (the article pages
+#: show whole texts).
+BROWSE_SETTINGS: dict[str, Any] = {"suggest_facets": False, "truncate_cells_html": 240}
 
 
 def make_datasette(db: Path, settings: dict[str, Any] | None = None) -> Any:
@@ -26,7 +31,7 @@ def make_datasette(db: Path, settings: dict[str, Any] | None = None) -> Any:
     from copydesk.datasette import register
 
     register()
-    return Datasette([str(db)], settings=settings or {})
+    return Datasette([str(db)], settings={**BROWSE_SETTINGS, **(settings or {})})
 
 
 def free_port(host: str) -> int:

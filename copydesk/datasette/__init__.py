@@ -13,6 +13,7 @@ from copydesk.datasette.plugin import (
     get_metadata,
     register_routes,
     render_cell,
+    startup,
 )
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "register",
     "register_routes",
     "render_cell",
+    "startup",
 ]
 
 

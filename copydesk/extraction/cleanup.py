@@ -7,7 +7,14 @@ from collections.abc import Callable, Sequence
 
 from copydesk.extraction.blocks import Block
 
-__all__ = ["RULES", "clean_blocks", "is_furniture"]
+__all__ = [
+    "CLEANUP_RULES",
+    "RULES",
+    "clean_blocks",
+    "furniture_reason",
+    "is_furniture",
+    "strip_invisible",
+]
 
 _WORD = re.compile(r"\w+")
 
@@ -97,6 +104,8 @@ _LABEL = _rx(
 )
 _CAPTION = _rx(
     r"^(photo|image|picture|foto|photograph|illustration|credit|bild)\s*(credit)?s?\s*:",
+    r"^\s*[\[(（]?\s*(사진|写真|照片|图片|foto|photo|bild|crédit|crédito)\s*[=＝:：]",
+    r"[\[(（]\s*(사진|写真|照片)\s*[=＝:：][^\])）]*[\])）]\s*$",
     r"\b(photo|image) credit\s*:",
     r"\((photo|image|picture|credit)s?\b[^)]*\)\s*$",
     r"^(photo|image|picture|photograph|illustration)s? (by|courtesy|credit)\b",
@@ -118,6 +127,51 @@ _BYLINE = _rx(
     r"^(tags?|filed under|categories|category|topics?)\s*:",
     r"^\d+\s*(min|minute)s?( read)?$",
 )
+# Prompts to report an error or send feedback, in several languages.
+_CORRECTION = _rx(
+    r"\bto (suggest|submit|report) a (correction|clarification)\b",
+    r"\b(highlight|select) (the )?text and press ctrl\s*\+\s*enter\b",
+    r"\bctrl\s*\+\s*enter\b",
+    r"^(found|spotted|see|notice) (a|an) (typo|mistake|error)\b",
+    r"^(report|submit) (a|an) (typo|error|correction|mistake)\b",
+    r"\b(send|give) us (your )?feedback\b",
+    r"^(haben sie einen fehler gefunden|fehler gefunden|einen fehler melden)\b",
+    r"^(signaler une erreur|vous avez (trouvé|repéré) une erreur)\b",
+    r"^(reportar (un )?error|¿encontraste un error)\b",
+    r"^(выделите (его|текст|ошибку))",
+)
+# Paywall and subscription pitches.
+_PAYWALL = _rx(
+    r"\b(reserved|available|exclusive(ly)?) (for|to) (our )?(paying )?(subscribers|members)\b",
+    r"\bsubscribers only\b",
+    r"\bunlimited (online |digital )?access\b",
+    r"\balready (a )?(subscriber|member)\b",
+    r"\b(subscribe|sign in|log in|register) to (continue|keep) reading\b",
+    r"\b(subscribe|subscription) (now|today)\b.{0,40}\b(only|just|per|a month|/month)\b",
+    r"\b(exklusiv )?für (abonnenten|abonnentinnen)\b|\bjetzt (abonnieren|weiterlesen)\b",
+    r"\b(réservé|réservée) aux abonnés\b",
+    r"\b(exclusivo|contenido exclusivo) para (suscriptores|socios)\b",
+    r"유료(회원|구독)|구독자 전용|会員限定|有料会員|订阅用户",
+)
+# Labels of photo viewers and collapsible boxes, and comment-form furniture.
+_WIDGET = _rx(
+    r"^(click|tap) to (enlarge|expand|zoom)$",
+    r"^(enlarge|expand|zoom) (the )?(photo|image|picture)$",
+    r"^(box|text|bild|foto) (aufklappen|zuklappen|vergrößern)"
+    r"(\s+(box|text) (aufklappen|zuklappen))?$",
+    r"^(aufklappen|zuklappen|ausklappen|einklappen|mehr anzeigen|weniger anzeigen)$",
+    r"^(show|read|see) (more|less)$",
+    r"^(agrandir|ampliar|ingrandire) (la )?(photo|image|foto|imagen|immagine)$",
+    r"^(사진 )?(크게 ?보기|확대)$",
+    r"^(写真を)?拡大(する)?$|^点击(查看)?(大图|放大)$",
+    r"^(news feed|video|videos|gallery|galerie|fotostrecke)$",
+    r"^leave a (reply|comment)$",
+    r"^be the first to comment\b",
+    r"\bthis site uses akismet to reduce spam\b",
+    r"^learn how your comment data is processed\b",
+    r"^(\d+ )?(comments?|kommentare?|commentaires?|comentarios?)$",
+    r"^(cancel reply|post comment|write a reply or comment)\b",
+)
 _CONTACT = _rx(
     r"^(contact|reach|email) (the )?(author|reporter|writer|him|her|them)\b",
     r"\b(can be reached|can be contacted) at\b",
@@ -138,6 +192,33 @@ RULES: tuple[Rule, ...] = (
     ("label", _LABEL, 12),
     ("appeal", _APPEAL, 30),
 )
+#: Rules applied by `clean_blocks` only (the block classifier's features name `RULES`, so
+#: adding to those would change what the shipped model reads).
+CLEANUP_RULES: tuple[Rule, ...] = (
+    ("correction", _CORRECTION, 40),
+    ("paywall", _PAYWALL, 40),
+    ("widget", _WIDGET, 20),
+)
+
+# Copyright and reuse notices: one that opens with the sign is furniture at any length, one
+# that states the terms up to `_NOTICE_WORDS` words.
+_NOTICE_OPENING = re.compile(r"^\s*(©|\(c\)\s|copyright\s*(©|\(c\)|\d{4}))", re.I)
+_NOTICE = _rx(
+    r"\bunauthori[sz]ed (use|reproduction|duplication|copying|distribution)( and/or \w+)? of "
+    r"this (material|content|article|story|site|website|page)\b",
+    r"\b(duplication|reproduction|redistribution) of this (material|content|article)\b.{0,80}"
+    r"\b(prohibited|forbidden|not permitted)\b",
+    r"\b(all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos "
+    r"reservados|tutti i diritti riservati)\b|版权所有|無断転載|무단 ?전재|재배포 ?금지",
+)
+_NOTICE_WORDS = 80
+#: Characters that are never text: soft hyphens, zero-width spaces and joiners, BOMs.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without soft hyphens and zero-width characters."""
+    return _INVISIBLE.sub("", text)
 
 
 #: Rules also tried on the first and last sentences of a longer paragraph, where a credit line
@@ -191,8 +272,23 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
+def furniture_reason(text: str) -> str | None:
+    """Name of the first rule, of `RULES` and `CLEANUP_RULES`, that ``text`` matches; a
+    copyright or reuse notice of any length is ``"copyright"``."""
+    reason = is_furniture(text)
+    if reason is not None:
+        return reason
+    words = _words(text)
+    if _NOTICE_OPENING.search(text) or (words <= _NOTICE_WORDS and _NOTICE.search(text)):
+        return "copyright"
+    for name, pattern, max_words in CLEANUP_RULES:
+        if words <= max_words and pattern.search(text):
+            return name
+    return None
+
+
 def is_furniture(text: str) -> str | None:
-    """Name of the first rule ``text`` matches, if any."""
+    """Name of the first of `RULES` that ``text`` matches, if any."""
     words = _words(text)
     lowered = ""
     for name, pattern, max_words in RULES:
@@ -221,12 +317,19 @@ def clean_blocks(
     """
     title_key = _key(title) if title else ""
     out: list[Block] = []
+    seen: set[str] = set()
     for index, block in enumerate(blocks):
         reason = None
-        if title_key and index < 3 and _key(block.text) == title_key:
+        text = strip_invisible(block.text)
+        if text != block.text:
+            block = Block(block.kind, text)
+        key = _key(block.text)
+        if title_key and index < 3 and key == title_key:
             reason = "headline"
+        elif (len(key) >= _REPEAT_KEY and key in seen) or _repeats(key, seen):
+            reason = "repeat"
         else:
-            reason = is_furniture(block.text)
+            reason = furniture_reason(block.text)
         if reason is None:
             text = trim_sentences(block.text)
             if not text:
@@ -237,6 +340,23 @@ def clean_blocks(
                 block = Block(block.kind, text)
         if reason is None:
             out.append(block)
+            seen.add(key)
         elif on_drop is not None:
             on_drop(reason, block)
     return out
+
+
+#: A paragraph this long (normalised characters) is never kept twice; shorter ones (headings,
+#: labels of a table of contents) may be.
+_REPEAT_KEY = 80
+#: A long block made mostly of paragraphs already kept is the article repeated (a page that
+#: carries its text twice, once as a single line).
+_REPEAT_MIN_CHARS = 400
+_REPEAT_SHARE = 0.6
+
+
+def _repeats(key: str, seen: set[str]) -> bool:
+    if len(key) < _REPEAT_MIN_CHARS or not seen:
+        return False
+    covered = sum(len(k) for k in seen if len(k) >= 40 and k in key)
+    return covered >= _REPEAT_SHARE * len(key)

@@ -1,9 +1,14 @@
-"""Publication time of a page: htmldate's day, made precise by the page's own timestamps."""
+"""Publication time of a page: htmldate's day, made precise by the page's own timestamps.
+
+The instant is kept with the offset the page states (``2025-03-10T00:50:00+02:00``): its first ten
+characters are the local day, which converting to UTC would move for anything published near
+midnight. Storage orders articles by the instant itself.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 __all__ = ["published_timestamp"]
 
@@ -39,13 +44,15 @@ def _instants(html: str) -> list[datetime]:
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
             continue
-        if len(value.strip()) > 10:  # a time was given, not just a day
-            out.append(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+        # a time was given, not just a day, and its offset: a naive time's zone is unknown
+        if len(value.strip()) > 10 and parsed.tzinfo is not None:
+            out.append(parsed)
     return out
 
 
 def published_timestamp(day: str | None, html: str | bytes) -> str | None:
-    """``day`` (YYYY-MM-DD from htmldate) as a UTC ISO timestamp when the page states the time.
+    """``day`` (YYYY-MM-DD from htmldate) as an ISO timestamp with the page's own offset when
+    the page states the time and its offset.
 
     The page's own stated instant is used only when it falls on the same day (in its own time
     zone) as the date htmldate chose, so a modified date or a related story's date never wins.
@@ -56,5 +63,5 @@ def published_timestamp(day: str | None, html: str | bytes) -> str | None:
     text = html if isinstance(html, str) else html.decode("utf-8", "replace")
     for instant in _instants(text):
         if instant.date().isoformat() == day[:10]:
-            return instant.astimezone(UTC).isoformat(timespec="seconds")
+            return instant.replace(microsecond=0).isoformat()
     return day

@@ -13,6 +13,7 @@ from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
+from copydesk.handoff import HandoffError, connect
 from crawler.extensions import EXIT_BROKEN_SOURCE, EXIT_FAILED, EXIT_OK
 from crawler.lock import Locked
 from crawler.sources import SourcesError
@@ -30,8 +31,9 @@ EXIT_LOCKED = 75
 
 EXIT_CODES = f"""
 Exit status: {EXIT_OK} the crawl finished and every source is healthy; {EXIT_FAILED} the crawl
-failed (could not start, or ended for another reason than finishing); {EXIT_USAGE} bad
-arguments or settings; {EXIT_BROKEN_SOURCE} the crawl finished but a source is broken (its
+failed (could not start: a corrupt corpus, a COPYDESK_DB folder that cannot be made, the
+COPYDESK_HANDOFF Redis unreachable; or ended for another reason than finishing); {EXIT_USAGE}
+bad arguments or settings; {EXIT_BROKEN_SOURCE} the crawl finished but a source is broken (its
 feed, sitemap or page callbacks raised, it yields nothing, answers with challenge or consent
 pages, or dropped sharply below its usual volume);
 {EXIT_LOCKED} another crawl of the same corpus is running (nothing was done).
@@ -60,6 +62,14 @@ class Command(ScrapyCrawl):
             sys.stderr.write(f"copydesk: {exc}\n")
             self.exitcode = EXIT_FAILED
             return
+        handoff = self.settings.get("COPYDESK_HANDOFF")
+        if handoff:  # an unreachable hand-off Redis is reported before anything starts
+            try:
+                connect(handoff).close()
+            except HandoffError as exc:
+                sys.stderr.write(f"copydesk: {exc}\n")
+                self.exitcode = EXIT_FAILED
+                return
         # The corpus extension takes the corpus lock as the crawl starts, before any request.
         locked: list[BaseException] = []
 

@@ -28,6 +28,7 @@ from crawler.discovery import (
 )
 from crawler.health import challenge_kind
 from crawler.items import PageItem
+from crawler.shard import Shard, parse_shard
 from crawler.signals import url_rejected
 from crawler.sources import Source, SourcesError, load_sources, parse_url_arg, site_of
 from crawler.urls import (
@@ -95,6 +96,7 @@ class NewsSpider(scrapy.Spider):
         url: str | None = None,
         sources: str | None = None,
         since: str | None = None,
+        shard: str | None = None,
         *args: Any,
         **kwargs: Any,
     ) -> None:
@@ -102,10 +104,21 @@ class NewsSpider(scrapy.Spider):
         if bool(url) == bool(sources):
             raise SourcesError("give exactly one of -a url=URL[,URL...] or -a sources=sources.toml")
         self.sources: list[Source] = load_sources(sources) if sources else parse_url_arg(url or "")
+        #: ``-a shard=K/N``: this process crawls only the sites that shard K of N owns.
+        self.shard: Shard | None = parse_shard(shard) if shard else None
+        if self.shard is not None:
+            every = len(self.sources)
+            self.sources = self.shard.select(self.sources)
+            if not self.sources:
+                logger.warning(
+                    "Shard %s owns none of the %d sources: nothing to crawl", shard, every
+                )
         self.since = parse_since(since)
         self.copydesk_args: dict[str, Any] = {"url": url, "sources": sources, **kwargs}
         if since:
             self.copydesk_args["since"] = since
+        if shard:
+            self.copydesk_args["shard"] = shard
         self._warned: set[str] = set()
         #: Canonical URLs requested in this run (feeds, sitemaps, sections and articles).
         self._requested: set[str] = set()

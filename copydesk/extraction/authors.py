@@ -1,0 +1,90 @@
+"""Turn a page's raw author string into a list of people: split, reordered, deduplicated."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from copydesk.extraction.title import site_keys, squash
+
+__all__ = ["people"]
+
+# Between names: ";", "|", "/", " and ", " & ", and their equivalents in other languages.
+_BETWEEN = re.compile(
+    r"\s*(?:[;|、，／]|\s/\s|\s+(?:and|und|et|y|e|en|og|och|i|и|ve)\s+|\s*&\s*)\s*", re.I
+)
+_PREFIX = re.compile(
+    r"^(?:(?:written|text|words|reporting|story|interview|photos?|fotos?)\s+)?"
+    r"(?:by|von|par|por|di|da|de|door|av|af|przez|автор|auteur|autor|author|autorin|"
+    r"interview|text|texte|reporter)\s*[:\-–]?\s+",
+    re.I,
+)
+# Bylines that name no person: desks, staff, agencies' generic credits, form debris.
+_NOT_PERSON = re.compile(
+    r"^(?:the\s+)?(?:staff|staff writers?|staff reporter|editorial( team| staff| board)?|"
+    r"editors?|redaktion|redacci[oó]n|r[eé]daction|redazione|newsroom|news desk|"
+    r"national desk|web desk|digital desk|desk|team|admin(istrator)?|agencies|agency|wire|"
+    r"wires|name|human|submitted|print|updated|guest|guest author|contributor|"
+    r"contributors|anonymous|unknown|none|null)$"
+    r"|\b(?:staff|desk|redaktion|newsroom|editorial)\b",
+    re.I,
+)
+_URLISH = re.compile(r"https?\b|www\b|\.(?:com|org|net|de|fr|co|uk)\b|@|\b(?:com|de)$", re.I)
+_DIGIT = re.compile(r"\d")
+_LAST_FIRST = re.compile(r"^([^\s,]+(?:[\s-][^\s,]+)?),\s*([^\s,]+(?:\s[^\s,]+)?)$")
+_SPACES = re.compile(r"\s+")
+_MAX_WORDS = 5
+
+
+def _tidy(name: str) -> str:
+    name = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip(" \t,.:;-–—·|")
+    while True:
+        stripped = _PREFIX.sub("", name)
+        if stripped == name:
+            return name
+        name = stripped.strip()
+
+
+def _is_person(name: str, keys: set[str]) -> bool:
+    if len(name) < 2 or len(name.split()) > _MAX_WORDS:
+        return False
+    if _URLISH.search(name) or _DIGIT.search(name) or _NOT_PERSON.search(name):
+        return False
+    key = squash(name)
+    return bool(key) and not any(k == key or (len(k) >= 4 and k in key) for k in keys)
+
+
+def _split(raw: str) -> list[str]:
+    parts: list[str] = []
+    for chunk in _BETWEEN.split(raw):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        flipped = _LAST_FIRST.match(chunk)
+        if flipped and " " not in flipped.group(1):  # "Foster, Sophie" is one person
+            parts.append(f"{flipped.group(2)} {flipped.group(1)}")
+        else:
+            parts.extend(p for p in chunk.split(",") if p.strip())
+    return parts
+
+
+def people(raw: str | None, site_name: str | None = None, url: str | None = None) -> list[str]:
+    """The people named in ``raw`` (trafilatura's "; "-joined author string), in order.
+
+    Lists are split ("A, B and C", "A; B", "A / B"), "Last, First" reordered, bylines'
+    prefixes ("By", "Von") removed, duplicates dropped ("Sophie Foster, Sophie-Foster"), and
+    what names no person is left out: URLs, the site's own name, desks and "Staff".
+    """
+    if not raw:
+        return []
+    keys = site_keys(site_name, url)
+    out: list[str] = []
+    seen: set[str] = set()
+    for part in _split(raw):
+        name = _tidy(part)
+        key = squash(name)
+        if key in seen or not _is_person(name, keys):
+            continue
+        seen.add(key)
+        out.append(name)
+    return out
