@@ -18,23 +18,61 @@ def bench() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--baseline",
-    is_flag=True,
-    help="Score plain datasketch MinHashLSH (Jaccard >= 0.8 on word 5-grams) instead.",
+    "baselines",
+    type=click.Choice(["jaccard", "containment"]),
+    multiple=True,
+    help="Also score a plain rule on the same docs, in the same run (repeatable): "
+    "jaccard = datasketch MinHashLSH, Jaccard >= 0.8 on word 5-grams; containment = "
+    "containment >= 0.7 on word 5-grams (datasketch LSH Ensemble); union of matches.",
 )
 @click.option("--jobs", type=int, default=1, show_default=True, help="Fingerprinting processes.")
-def bench_dedup(path: Path, baseline: bool, jobs: int) -> None:
+def bench_dedup(path: Path, baselines: tuple[str, ...], jobs: int) -> None:
     """Cluster a labelled JSONL file of wire copies and score the clusters.
 
     PATH holds one JSON document a line: {id, title, text, cluster, kind, ops}. Prints
     pairwise precision, recall and F1, the adjusted Rand index, false-positive pairs per
-    negative kind, recall per edit op and docs per second.
+    negative kind, recall per edit op and docs per second; baselines under "baselines".
     """
     from copydesk.bench import dedup
 
     try:
-        echo_json(dedup.run(path, baseline=baseline, jobs=jobs))
+        echo_json(dedup.run(path, baselines=baselines, jobs=jobs))
     except (ValueError, KeyError) as exc:
         raise click.ClickException(f"{path}: {exc}") from exc
+
+
+@bench.command("dedup-sets")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--articlecomparisons",
+    "csv_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Directory holding census_articles.csv and spotify_articles.csv from the fetched "
+    "asprout/ArticleComparisons repository (its data/ directory): builds realnews-*.jsonl.",
+)
+@click.option(
+    "--wcxb",
+    "wcxb_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="The WCXB dev split (with ground-truth/): builds failures-*.jsonl.",
+)
+def bench_dedup_sets(out_dir: Path, csv_dir: Path | None, wcxb_dir: Path | None) -> None:
+    """Build labelled dedup sets outside the repository, each as halves a, b and all.
+
+    realnews: the 68 hand-labelled ArticleComparisons articles (half a: census, b: spotify).
+    failures: compilation pages, teasers, junk pages, write-throughs and three edits built
+    from WCXB article bodies (halves by story group). Choose parameters on a, report b.
+    """
+    from copydesk.bench import dedup_sets
+
+    if csv_dir is None and wcxb_dir is None:
+        raise click.UsageError("give --articlecomparisons DIR, --wcxb DIR or both")
+    try:
+        echo_json(dedup_sets.write_sets(out_dir, csv_dir, wcxb_dir))
+    except (OSError, ValueError, KeyError) as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @bench.command("dedup-scale")

@@ -46,6 +46,8 @@ OrderBatch = tuple[
 #: probability 2**-16, which `_verify` subtracts from the agreement rate.
 _SIG_BITS = 16
 _CHANCE = 2.0**-_SIG_BITS
+#: A match with under this share of the other's shingles is a part of it (see `_part_of`).
+_PART = 0.8
 
 
 def _low_bits(sigs: np.ndarray) -> np.ndarray:
@@ -112,6 +114,12 @@ class Deduper:
         self._pub = Column(np.int64)
         self._fetch = Column(np.int64)
         self._canon = Column(np.int64)
+        #: canonical -> members that joined it as a part (shorter, "contained"): the hub check
+        #: compares a new part with them. Holds articles assigned since the index was built.
+        self._parts: dict[int, list[int]] = {}
+        #: canonicals found to be compilation pages: nothing joins them as a part any more.
+        self._hubs: set[int] = set()
+        self._new_hubs: list[int] = []
         #: How many indexed articles are currently copies (point at another canonical).
         self.copies = 0
 
@@ -177,7 +185,7 @@ class Deduper:
         if int(self._thash[new]) == int(self._thash[canon]):
             return _Verdict(True, "exact", 1.0, 1.0)
         na, nb = int(self._nsh[new]), int(self._nsh[canon])
-        if na == 0 or nb == 0:
+        if min(na, nb) < max(1, p.min_shingles):  # too little prose: identical text only
             return _Verdict(False, None, 0.0, 0.0)
         eq = float(np.count_nonzero(self._sig[new] == self._sig[canon])) / p.num_perm
         j = max(0.0, (eq - _CHANCE) / (1.0 - _CHANCE))
@@ -186,6 +194,69 @@ class Deduper:
         if c < p.containment_threshold or not self._entities_agree(new, canon):
             return _Verdict(False, None, j, c)
         return _Verdict(True, "near" if j >= p.near_threshold else "contained", j, c)
+
+    def _part_of(self, i: int, c: int, v: _Verdict) -> bool:
+        """Whether i matched c as a part of it: i is not exact and has under `_PART` of c's
+        shingles (so most of c is something else: the rest of a story, or another one)."""
+        return v.relation != "exact" and int(self._nsh[i]) < _PART * int(self._nsh[c])
+
+    def _compilation(self, i: int, verdicts: list[tuple[int, _Verdict]]) -> bool:
+        """Whether i carries two stories: two canonicals it matches as parts of it (each
+        `part_share` of i or more) do not match each other and sit in parts of i that do
+        not overlap much (together at most 1 + `part_share` of i)."""
+        p = self.params
+        held = [
+            (c, share)
+            for c, v in verdicts
+            if v.match
+            and self._part_of(c, i, v)
+            and (share := self._share(c, i, v)) >= p.part_share
+        ]
+        return any(
+            sa + sb <= 1.0 + p.part_share and not self._verify(a, b).match
+            for (a, sa), (b, sb) in itertools.combinations(held, 2)
+        )
+
+    def _share(self, a: int, b: int, v: _Verdict) -> float:
+        """Estimated share of b's shingles that a holds (from the verdict of a against b)."""
+        nb = int(self._nsh[b])
+        return v.containment * min(int(self._nsh[a]), nb) / nb if nb else 0.0
+
+    def _splits(self, i: int, c: int, v: _Verdict, parts: Sequence[int]) -> bool:
+        """Whether i shows page c to hold two stories: i covers `part_share` of c or more and
+        so does one of `parts`, unrelated to i, elsewhere in c."""
+        p = self.params
+        mine = self._share(i, c, v)
+        if mine < p.part_share:
+            return False
+        for m in parts:
+            theirs = self._share(m, c, self._verify(m, c))
+            if mine + theirs <= 1.0 + p.part_share and not self._verify(i, m).match:
+                return True
+        return False
+
+    def _fits_parts(self, i: int, c: int) -> bool:
+        """A new part i of canonical c must not sit beside an unrelated part elsewhere in c:
+        two stories contained in c side by side make c a compilation page (a hub)."""
+        return not self._splits(
+            i, c, self._verify(i, c), [m for m in self._parts.get(c, ()) if m != i]
+        )
+
+    def _release_hubs(self) -> list[Assignment]:
+        """Parts that joined a canonical since found to be a compilation page are re-placed."""
+        out: list[Assignment] = []
+        while self._new_hubs:
+            parts = sorted(self._parts.pop(self._new_hubs.pop(), []), key=self._order)
+            for m in parts:
+                self._set_canon(m, -1)
+            for m in parts:
+                out.extend(self._reassign(m))
+        return out
+
+    def _join(self, i: int, c: int, v: _Verdict) -> None:
+        self._set_canon(i, c)
+        if self._part_of(i, c, v):
+            self._parts.setdefault(c, []).append(i)
 
     def _candidates(self, i: int, keys: np.ndarray, assigned_only: bool) -> list[int]:
         ids = self._index.query(keys)
@@ -199,10 +270,18 @@ class Deduper:
         return sorted(set(canons.tolist()) - {i})
 
     def _best(self, i: int, canons: list[int]) -> tuple[int, _Verdict] | None:
+        verdicts = [(c, self._verify(i, c)) for c in canons]
+        matches = [(c, v) for c, v in verdicts if v.match]
+        if self._compilation(i, verdicts):
+            return None
         best: tuple[tuple[float, ...], int, _Verdict] | None = None
-        for c in canons:
-            v = self._verify(i, c)
-            if not v.match:
+        for c, v in matches:
+            if c in self._hubs and v.relation != "exact":  # a compilation page: no copy joins
+                continue
+            if self._part_of(i, c, v) and not self._fits_parts(i, c):
+                if c not in self._hubs:
+                    self._hubs.add(c)
+                    self._new_hubs.append(c)
                 continue
             rank = (
                 v.relation == "exact",
@@ -242,28 +321,39 @@ class Deduper:
         mine = self._order(i)
         older = [c for c in canons if self._order(c) < mine]
         found = self._best(i, older)
+        released = self._release_hubs()
         if found is not None:
-            self._set_canon(i, found[0])
-            return [self._assignment(i, found[1])]
+            self._join(i, found[0], found[1])
+            return [self._assignment(i, found[1]), *released]
         self._set_canon(i, i)
-        out = [self._assignment(i, None)]
+        out = [self._assignment(i, None), *released]
         newer = [c for c in canons if self._order(c) > mine and self._verify(i, c).match]
         if not newer:
             return out
         # The new article is older than canonicals it matches: it takes those clusters over, as
         # `recluster` would. Their members are re-verified against it; misfits are re-placed.
         members = sorted({m for c in newer for m in self._members(c)}, key=self._order)
+        for c in newer:
+            self._parts.pop(c, None)
         orphans: list[int] = []
         for m in members:
             mv = self._verify(m, i)
-            if mv.match:
-                self._set_canon(m, i)
+            part = mv.match and self._part_of(m, i, mv)
+            if mv.match and not (part and (i in self._hubs or not self._fits_parts(m, i))):
+                self._join(m, i, mv)
                 out.append(self._assignment(m, mv))
+            elif part and i not in self._hubs:
+                self._hubs.add(i)
+                self._new_hubs.append(i)
+                self._set_canon(m, -1)
+                orphans.append(m)
             else:
                 self._set_canon(m, -1)
                 orphans.append(m)
+        out.extend(self._release_hubs())
         for m in orphans:
-            out.append(self._reassign(m))
+            if int(self._canon[m]) < 0:
+                out.extend(self._reassign(m))
         return out
 
     def _members(self, c: int) -> list[int]:
@@ -273,15 +363,19 @@ class Deduper:
             found.extend(int(h) + (ci << 14) for h in hits if int(h) + (ci << 14) < len(self))
         return sorted(set(found))
 
-    def _reassign(self, i: int) -> Assignment:
+    def _reassign(self, i: int) -> list[Assignment]:
+        """Place article i again (element 0) and re-place the parts of compilation pages
+        this reveals (the rest)."""
         keys = self._stored_keys(i)
         cands = [c for c in self._candidates(i, keys, True) if self._order(c) < self._order(i)]
         found = self._best(i, cands)
         if found is None:
             self._set_canon(i, i)
-            return self._assignment(i, None)
-        self._set_canon(i, found[0])
-        return self._assignment(i, found[1])
+            mine = self._assignment(i, None)
+        else:
+            self._join(i, found[0], found[1])
+            mine = self._assignment(i, found[1])
+        return [mine, *self._release_hubs()]
 
     def _stored_keys(self, i: int) -> np.ndarray:
         p = self.params
@@ -381,15 +475,18 @@ class Deduper:
         for i in range(n):
             self._canon.set(i, -1)
         self.copies = 0
+        self._parts.clear()
+        self._hubs.clear()
         nsh = self._nsh.all()
-        out: list[Assignment] = []
+        out: dict[int, Assignment] = {}
         for i in order.tolist():
             if nsh[i] == 0:
                 self._set_canon(i, i)
-                out.append(self._assignment(i, None))
+                out[int(self._keys[i])] = self._assignment(i, None)
                 continue
-            out.append(self._reassign(i))
-        return out
+            for a in self._reassign(i):  # later entries re-place parts of compilation pages
+                out[a.key] = a
+        return [out[int(k)] for k in self._keys.all()[order]]
 
 
 @contextmanager

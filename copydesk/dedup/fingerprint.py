@@ -253,17 +253,44 @@ def _signature(h64: np.ndarray, params: DedupParams, c: _Coefs) -> tuple[np.ndar
     return sh, (v.min(axis=1) >> np.uint64(32)).astype("<u4")
 
 
+_SENTENCE_END = re.compile(r"[.!?\"”’:;)]\s*$")
+#: A line of at least this many tokens is prose; one of at least `_PROSE_SHORT` is prose when
+#: it ends like a sentence.
+_PROSE_WORDS = 8
+_PROSE_SHORT = 5
+
+
+def _prose_lines(lines: list[list[str]], text_lines: list[str]) -> list[str]:
+    """The tokens of the prose lines (see `DedupParams.shingling`), in order."""
+    out: list[str] = []
+    for tokens, line in zip(lines, text_lines, strict=True):
+        n = len(tokens)
+        if n >= _PROSE_WORDS or (n >= _PROSE_SHORT and _SENTENCE_END.search(line)):
+            out.extend(tokens)
+    return out
+
+
 def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fingerprint:
-    """Fingerprint clean article text; `title` is ignored on purpose (outlets rewrite headlines)."""
+    """Fingerprint clean article text; `title` is ignored on purpose (outlets rewrite headlines).
+
+    The text hash covers every token; shingles and names come from the prose lines only.
+    """
     del title
     c = _coefs(params.num_perm, params.seed)
     text = unicodedata.normalize("NFKC", text)
-    lower = text.lower()
-    low_tokens = _TOKEN.findall(lower)
-    orig_tokens = _TOKEN.findall(text)
-    if len(orig_tokens) != len(low_tokens):  # lower() changed a token's length (rare scripts)
+    if params.shingling == "word3-nfkc-lower-prose":
+        text_lines = text.splitlines()
+        lines = [_TOKEN.findall(line) for line in text_lines]
+        all_low = [t.lower() for tokens in lines for t in tokens]
+        orig_tokens = _prose_lines(lines, text_lines)
         low_tokens = [t.lower() for t in orig_tokens]
-    text_hash = hashlib.blake2b(" ".join(low_tokens).encode(), digest_size=16).hexdigest()
+    else:  # version 2: every token
+        all_low = _TOKEN.findall(text.lower())
+        orig_tokens = _TOKEN.findall(text)
+        if len(orig_tokens) != len(all_low):  # lower() changed a token's length (rare scripts)
+            all_low = [t.lower() for t in orig_tokens]
+        low_tokens = all_low
+    text_hash = hashlib.blake2b(" ".join(all_low).encode(), digest_size=16).hexdigest()
     n = len(low_tokens)
     if n == 0:
         sig = np.full(params.num_perm, _EMPTY_SIG, dtype="<u4")

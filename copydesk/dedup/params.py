@@ -9,6 +9,9 @@ from dataclasses import asdict, dataclass, fields
 FINGERPRINT_FIELDS = ("version", "num_perm", "seed", "scheme", "shingling", "entity_k")
 #: Signature schemes this version can make (the first is the default).
 SCHEMES = ("datasketch-affine32", "mulshift64")
+#: Shingle sources this version can make (the first is the default; "word3-nfkc-lower": every
+#: token of the text, as fingerprint version 2 did).
+SHINGLINGS = ("word3-nfkc-lower-prose", "word3-nfkc-lower")
 
 
 class ParamsMismatch(ValueError):
@@ -22,7 +25,7 @@ class DedupParams:
     Thresholds (second block) can change without re-fingerprinting: a `recluster` is enough.
     """
 
-    version: int = 2
+    version: int = 3
     num_perm: int = 128
     seed: int = 1
     #: What makes the signatures. "datasketch-affine32": `datasketch.MinHash(num_perm, seed)`
@@ -30,9 +33,11 @@ class DedupParams:
     #: (uint32 values, as `LeanMinHash` stores them). "mulshift64": copydesk 0.1's own 64-bit
     #: multiply-shift permutations, kept for comparison only.
     scheme: str = "datasketch-affine32"
-    #: NFKC, lower-cased `\w+` tokens (max 40 chars, digits kept), word 3-gram shingles hashed
-    #: to 64 bits (splitmix64 of a multiply-add over code points), top 32 bits for datasketch.
-    shingling: str = "word3-nfkc-lower"
+    #: NFKC, lower-cased `\w+` tokens (max 40 chars, digits kept) of prose lines only (8 or
+    #: more tokens, or 5 or more ending like a sentence: page chrome such as "Print", "1 / 19"
+    #: or "Enter City and State or Zip Code" is left out), word 3-gram shingles hashed to 64
+    #: bits (splitmix64 of a multiply-add over code points), top 32 bits for datasketch.
+    shingling: str = "word3-nfkc-lower-prose"
     #: bottom-k size of the name/number sketch (context-keyed, see `fingerprint`).
     entity_k: int = 128
 
@@ -45,6 +50,10 @@ class DedupParams:
     entity_agreement: float = 0.85
     #: fewer aligned name/number contexts than this: no veto (not enough evidence).
     entity_min_common: int = 4
+    #: a document with fewer prose shingles than this (~words) only joins identical text.
+    min_shingles: int = 75
+    #: share of a page two unrelated stories must each cover to make it a compilation page.
+    part_share: float = 0.1
     #: LSH banding over the first bands*rows permutations.
     bands: int = 64
     rows: int = 2
@@ -59,10 +68,10 @@ class DedupParams:
             )
         if not 0.0 < self.containment_threshold <= 1.0:
             raise ValueError("containment_threshold must be in (0, 1]")
-        if self.shingling != "word3-nfkc-lower" or self.scheme not in SCHEMES:
+        if self.shingling not in SHINGLINGS or self.scheme not in SCHEMES:
             raise ValueError(
                 f"unsupported shingling/scheme {self.shingling!r}/{self.scheme!r}; "
-                f"this version supports 'word3-nfkc-lower' with one of {SCHEMES}"
+                f"this version supports one of {SHINGLINGS} with one of {SCHEMES}"
             )
         if not 0 < self.entity_k <= 255:
             raise ValueError("entity_k must be in 1..255")

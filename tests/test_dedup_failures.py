@@ -1,0 +1,119 @@
+"""The four failure classes of issue #16 on small hand-written pages: compilation pages,
+teasers, chrome-heavy junk pages and write-throughs."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from copydesk.dedup import Deduper, DedupParams, ParamsMismatch, fingerprint
+from tests.test_dedup_core import PARAS
+
+P = DedupParams()
+
+WIRE = PARAS  # the Maine storm story of test_dedup_core
+OTHER = [
+    "A federal judge in Texas on Monday blocked a new state law that would have required "
+    "online retailers to verify the age of every customer buying kitchen knives.",
+    "The ruling by U.S. District Judge Alan Ortiz came two days before the law was to take "
+    "effect, after a trade group of cutlery makers sued the state in March.",
+    "Ortiz wrote that lawmakers had offered no evidence that the sales posed a danger to "
+    "minors and that the checks would burden millions of adult shoppers across the country.",
+    "The state attorney general's office said it would appeal to the Fifth Circuit, where a "
+    "panel of three judges could reinstate the law while the case goes on.",
+    "Retailers had warned that the rule would force them to collect copies of driver's "
+    "licenses, raising the risk of data breaches for customers in every state.",
+]
+CHROME = [
+    "Enter City and State or Zip Code",
+    "72°F Partly Cloudy",
+    "1 / 19",
+    "Print",
+    "Next",
+    "Share this story on Facebook",
+    "Sign up for our newsletter",
+]
+
+
+def text(*parts: str) -> str:
+    return "\n\n".join(parts)
+
+
+def cluster_of(pages: dict[str, str], published: list[str]) -> dict[str, str]:
+    """Assign pages in `published` order (their publication order); name -> canonical name."""
+    dd = Deduper(P)
+    names = list(pages)
+    for name in published:
+        k = names.index(name)
+        dd.assign(k, fingerprint(pages[name], P), ("", f"2024-01-01T00:00:{k:02d}+00:00", k))
+    final = {a.key: a.duplicate_of for a in dd.recluster()}
+    return {n: names[final[k] if final[k] is not None else k] for k, n in enumerate(names)}
+
+
+STORIES = {
+    "wire": text(*WIRE),
+    "wire_copy": text("By Pat Reporter, Associated Press", *WIRE, "Copyright 2024 AP."),
+    "other": text(*OTHER),
+    "other_copy": text("From Reuters", *OTHER[:4]),
+}
+
+
+@pytest.mark.parametrize("page_first", [True, False])
+def test_a_compilation_page_does_not_merge_two_stories(page_first: bool) -> None:
+    page = text(*CHROME[:3], *WIRE, *CHROME[3:5], *OTHER, *CHROME[5:])
+    pages = {"page": page, **STORIES} if page_first else {**STORIES, "page": page}
+    for perm in itertools.islice(itertools.permutations(pages), 0, None, 17):
+        got = cluster_of(pages, list(perm))
+        assert got["wire"] == got["wire_copy"]
+        assert got["other"] == got["other_copy"]
+        assert got["wire"] != got["other"]
+    if not page_first:  # published after both stories, it joins neither
+        got = cluster_of(pages, list(pages))
+        assert got["page"] == "page"
+
+
+def test_a_teaser_joins_its_story() -> None:
+    teaser = text(*WIRE[:3], "Read more")
+    assert 80 <= len(teaser.split()) <= 150
+    for published in (["wire", "teaser", "wire_copy"], ["teaser", "wire", "wire_copy"]):
+        pages = {"teaser": teaser, "wire": STORIES["wire"], "wire_copy": STORIES["wire_copy"]}
+        got = cluster_of(pages, published)
+        assert got["teaser"] == got["wire"] == got["wire_copy"]
+
+
+def test_a_junk_page_joins_nothing() -> None:
+    lede = " ".join(WIRE[0].split()[:20])
+    junk = text(*CHROME, lede, *CHROME[::-1], "Advertisement", "Related Content")
+    junk_other = text(*CHROME, " ".join(OTHER[0].split()[:20]), *CHROME[::-1])
+    pages = {"junk": junk, "junk_other": junk_other, **STORIES}
+    for published in (list(pages), list(reversed(pages))):
+        got = cluster_of(pages, published)
+        assert got["junk"] == "junk" and got["junk_other"] == "junk_other"
+        assert sum(v == "junk" for v in got.values()) == 1
+
+
+def test_a_write_through_joins_its_earlier_version() -> None:
+    early = text(*WIRE[:4])
+    later = text(
+        "UPDATE: Power was back on for most homes by Wednesday night, the utility said.",
+        WIRE[0].replace("40,000", "52,000"),
+        WIRE[2],
+        WIRE[1],
+        WIRE[3],
+        WIRE[4],
+    )
+    got = cluster_of(
+        {"early": early, "later": later, "other": STORIES["other"]}, ["early", "later", "other"]
+    )
+    assert got["later"] == "early" and got["other"] == "other"
+
+
+def test_chrome_lines_leave_the_fingerprint_and_old_fingerprints_are_refused() -> None:
+    body = text(*WIRE)
+    with_chrome = text(CHROME[0], *WIRE[:2], *CHROME[1:5], *WIRE[2:], CHROME[5])
+    assert fingerprint(with_chrome, P).signature == fingerprint(body, P).signature
+    assert fingerprint(with_chrome, P).text_hash != fingerprint(body, P).text_hash
+    v2 = DedupParams(version=2, shingling="word3-nfkc-lower")
+    with pytest.raises(ParamsMismatch, match="recluster --rebuild"):
+        P.check_compatible(v2.to_json())
