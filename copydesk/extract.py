@@ -72,6 +72,13 @@ class ExtractOptions:
     #: Shortest text of a page whose markup says it is an article (og:type, schema.org): a
     #: short real news item is kept.
     min_chars_declared: int = 150
+    #: Pages with more text than this (characters) are refused as ``too_long``: no article is
+    #: that long, a dump or a generated page can be (0: no limit).
+    max_chars: int = 200_000
+    #: A page with at least this many links and at least this share of its text inside links
+    #: is a list of links (``link_list``), not an article.
+    link_list_links: int = 1000
+    link_list_share: float = 0.5
     include_tables: bool = True
     #: Keep the page's text blocks that the learned page-block classifier (see
     #: :mod:`copydesk.extraction.model`) says are article text; without it (or when the model
@@ -143,6 +150,23 @@ def page_table(html: str | bytes, url: str | None = None, include_tables: bool =
     return PageTable(blocks, features, boxed, kept, doc, title, tree)
 
 
+_ANCHOR = re.compile(rb"<a[\s>]", re.IGNORECASE)
+
+
+def _refuse_link_lists(
+    html: str | bytes, blocks: Sequence[PageBlock], options: ExtractOptions
+) -> None:
+    """Raise ``link_list`` for a page that is mostly a long list of links."""
+    raw = html.encode("utf-8", "replace") if isinstance(html, str) else html
+    links = len(_ANCHOR.findall(raw))
+    if links < options.link_list_links:
+        return
+    chars = sum(len(block.text) for block in blocks)
+    in_links = sum(block.link_chars for block in blocks)
+    if chars and in_links / chars >= options.link_list_share:
+        raise NotAnArticle(Reason.LINK_LIST, f"{links} links, {in_links / chars:.0%} of the text")
+
+
 def extract(
     html: str | bytes, url: str | None = None, options: ExtractOptions | None = None
 ) -> Extraction:
@@ -163,6 +187,7 @@ def extract(
             raise NotAnArticle(Reason.NOT_ARTICLE_TYPE, reason)
         declared = signals.says_article
     table = page_table(html, url, options.include_tables)
+    _refuse_link_lists(html, table.blocks, options)
     model = _block_model() if options.classify_blocks else None
     if model is not None:
         probability = np.where(table.boxed, 0.0, model.probability(table.rows))
@@ -190,6 +215,8 @@ def extract(
             Reason.TOO_SHORT,
             f"{len(text)} chars ({length} weighted) in {len(paragraphs)} paragraphs",
         )
+    if options.max_chars and len(text) > options.max_chars:
+        raise NotAnArticle(Reason.TOO_LONG, f"{len(text)} chars, more than {options.max_chars}")
     doc = table.document
     site_name = _clean(doc.sitename) if doc is not None else None
     return Extraction(

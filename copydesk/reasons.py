@@ -42,9 +42,15 @@ class Reason(StrEnum):
     TOO_SHORT = "too_short", True
     PAGE_TOO_LARGE = "page_too_large", True  # over the per-page byte budget, before parsing
     TOO_MANY_ELEMENTS = "too_many_elements", True  # over the element budget, before parsing
+    LINK_LIST = "link_list", True  # 1,000+ links holding half the text: a list of links
+    TOO_LONG = "too_long", True  # more text than COPYDESK_MAX_CHARS: a dump, not an article
     # Announced or found but not asked for: lasting.
     LISTING = "listing", True
     OUTSIDE_WINDOW = "outside_window", True  # lasting, but a wider window asks again
+    # A feed's or sitemap's entry that cannot be asked for (counted, never fetched): lasting.
+    BAD_SCHEME = "bad_scheme", True  # not http(s): mailto:, javascript:...
+    BAD_URL = "bad_url", True  # not a well-formed URL
+    BAD_ENTRY = "bad_entry", True  # an entry the parser cannot read at all
     # May change by the next run: passing.
     CHALLENGE = "challenge", False  # a bot wall instead of the page
     CONSENT = "consent", False  # a cookie wall instead of the page
@@ -56,6 +62,7 @@ class Reason(StrEnum):
     PAGE_MEMORY = "page_memory", False  # over the worker's memory budget
     EXTRACT_ERROR = "extract_error", False  # an unexpected error on this page (a bug: logged)
     WORKER_DIED = "worker_died", False  # its worker died twice while extracting it
+    DISK_FULL = "disk_full", False  # not stored: the disk filled and the crawl stopped
     HANDOFF_FAILED = "handoff_failed", False  # the hand-off Redis went away (multi-machine)
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import gc
 import logging
+import sqlite3
+from functools import partial
 from itertools import chain
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
+from twisted.python.failure import Failure
 
 from copydesk.reasons import LASTING
 from crawler.health import assess
@@ -19,8 +23,8 @@ from crawler.known import KnownUrls
 from crawler.lock import CorpusLock
 from crawler.rejections import Rejected
 from crawler.signals import url_rejected
-from storage.corpus import Corpus, default_db_path
-from storage.discovery import HANDED_OFF, STORED, Discovery, DiscoveryStore, SourceRun
+from storage.corpus import Corpus, default_db_path, is_disk_full
+from storage.discovery import HANDED_OFF, Discovery, DiscoveryStore, SourceRun
 
 __all__ = [
     "EXIT_BROKEN_SOURCE",
@@ -38,6 +42,10 @@ EXIT_FAILED = 1
 EXIT_BROKEN_SOURCE = 3
 #: Finish reasons of a run that did what it was asked (closespider limits are deliberate).
 GOOD_REASONS = ("finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount")
+
+#: Disk space held during a crawl (in ``<corpus>.reserve``) and released when the disk fills,
+#: so that the run can still finish its ``crawls`` row.
+RESERVE = 1024 * 1024
 
 
 class CorpusExtension:
@@ -159,7 +167,8 @@ class GarbageCollectorTuning:
 
 class CrawlRecorder:
     """A ``crawls`` row per run, ``crawl_sources`` rows with counts and health per source,
-    and a ``discoveries`` row per article URL stored or rejected; one summary line at the end.
+    and a ``discoveries`` row per article URL rejected (the storage pipeline writes those of
+    stored articles with them); one summary line at the end.
     """
 
     def __init__(self, stats: StatsCollector, batch: int = 50) -> None:
@@ -181,6 +190,7 @@ class CrawlRecorder:
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.url_rejected, signal=url_rejected)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
@@ -191,6 +201,7 @@ class CrawlRecorder:
         assert shared.corpus is not None, "the corpus extension is open"
         self.corpus, self.store = shared.corpus, shared.store
         self.crawl_id = self.corpus.start_crawl(spider.name, args)
+        self.corpus.reserve_space(RESERVE)
         self.stats.set_value("copydesk/crawl_id", self.crawl_id)
 
     # -- per item -------------------------------------------------------------------------------
@@ -207,27 +218,33 @@ class CrawlRecorder:
     def flush(self) -> None:
         if self.store is not None and self._pending:
             batch, self._pending = self._pending, []
-            self.store.record(batch)
+            try:
+                self.store.record(batch)
+            except sqlite3.OperationalError as exc:
+                if not is_disk_full(exc):
+                    raise
+                # the storage pipeline says so and stops the crawl; these rows are lost
+                self.stats.inc_value("copydesk/discoveries_lost_disk_full", len(batch))
 
     def item_scraped(self, item: Any) -> None:
         if not isinstance(item, ArticleItem):
             return
+        # a stored article's discovery row was written with it, in the storage pipeline
         self._count(item.source, "new")
         if item.duplicate_of is not None:
             self._count(item.source, "duplicates")
-        self._add(
-            Discovery.from_dict(
-                item.url,
-                # no id: handed off to a writer (COPYDESK_HANDOFF), stored once it confirms
-                STORED if item.id is not None else HANDED_OFF,
-                item.discovery,
-                source=item.source,
-                article_id=item.id,
-                crawl_id=self.crawl_id,
-                relevance=item.relevance,
-                query=item.query,
+        if item.id is None:  # handed off to a writer (COPYDESK_HANDOFF), stored once it confirms
+            self._add(
+                Discovery.from_dict(
+                    item.url,
+                    HANDED_OFF,
+                    item.discovery,
+                    source=item.source,
+                    crawl_id=self.crawl_id,
+                    relevance=item.relevance,
+                    query=item.query,
+                )
             )
-        )
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         if not isinstance(item, (PageItem, ArticleItem)):
@@ -252,6 +269,14 @@ class CrawlRecorder:
         self._add(
             Discovery.from_dict(url, reason, discovery, source=source, crawl_id=self.crawl_id)
         )
+
+    def spider_error(self, failure: Failure, response: Response) -> None:
+        """A callback raised: count it for its source, whose health becomes ``crashed``."""
+        source = response.request.cb_kwargs.get("source") if response.request else None
+        name = getattr(source, "name", None)
+        self.stats.inc_value("copydesk/callbacks_crashed")
+        if name:
+            self.stats.inc_value(f"copydesk/source/{name}/callbacks_crashed")
 
     # -- at the end -----------------------------------------------------------------------------
 
@@ -282,6 +307,7 @@ class CrawlRecorder:
                     if k.startswith("dropped/")
                 },
                 errors=sum(v for k, v in counts.items() if k.startswith("errors/")),
+                crashed=counts.get("callbacks_crashed", 0),
             )
             history = []
             if self.store is not None and self.crawl_id is not None:
@@ -292,9 +318,17 @@ class CrawlRecorder:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.crawl_id is None or self.corpus is None or self.store is None:
             return
-        self.flush()
-        runs = self.source_runs(spider)
-        self.store.record_sources(self.crawl_id, runs)
+        try:
+            self.flush()
+            runs = self.source_runs(spider)
+            self.store.record_sources(self.crawl_id, runs)
+        except sqlite3.OperationalError as exc:
+            if not is_disk_full(exc):
+                raise
+            runs = self.source_runs(spider)
+            reason = "disk_full"
+        if reason == "disk_full":
+            self.corpus.release_space()  # the space held for recording how the run ended
         broken = [r for r in runs if r.health != "ok"]
         for run in broken:
             for problem in run.problems:
@@ -303,7 +337,7 @@ class CrawlRecorder:
                 )
         if reason not in GOOD_REASONS:
             status = EXIT_FAILED
-        elif broken:
+        elif broken or self.stats.get_value("copydesk/callbacks_crashed"):
             status = EXIT_BROKEN_SOURCE
         else:
             status = EXIT_OK
@@ -312,7 +346,8 @@ class CrawlRecorder:
         prefix = "copydesk/dropped/"
         dropped = {k.removeprefix(prefix): v for k, v in stats.items() if k.startswith(prefix)}
         errors = sum(v for k, v in stats.items() if k.startswith("copydesk/errors/"))
-        self.corpus.finish_crawl(
+        finish = partial(
+            self.corpus.finish_crawl,
             self.crawl_id,
             finish_reason=reason,
             pages_fetched=int(stats.get("copydesk/pages/fetched", 0)),
@@ -320,8 +355,15 @@ class CrawlRecorder:
             duplicates=int(stats.get("copydesk/articles/duplicates", 0)),
             dropped=dropped,
             errors=int(errors),
-            stats=stats,
         )
+        try:
+            finish(stats=stats)
+        except sqlite3.OperationalError as exc:
+            if not is_disk_full(exc):
+                raise
+            self.corpus.release_space()  # the space held for this moment
+            finish(stats=stats)
+        self.corpus.release_space()
         self.corpus = self.store = None
         logger.warning("%s", summary_line(self.crawl_id, reason, stats, runs))
 

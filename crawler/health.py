@@ -66,12 +66,15 @@ def _consent_title(head: bytes) -> bool:
 
 
 def assess(run: SourceRun, history: list[int]) -> SourceRun:
-    """Flag a source that yields nothing, is walled, or found far less than usual.
+    """Flag a source whose callbacks raised, that yields nothing, is walled, or found far
+    less than usual.
 
     ``history`` holds the ``found`` counts of the source's earlier finished crawls (newest
     first). A source whose feeds and sitemaps all answered 304 is healthy: nothing changed.
     """
     problems: list[dict[str, str]] = []
+    if run.crashed:
+        problems.append({"flag": "crashed", "detail": f"{run.crashed} callbacks raised"})
     walled = sum(run.dropped.get(k, 0) for k in (Reason.CHALLENGE, Reason.CONSENT))
     if walled:
         problems.append({"flag": "walled", "detail": f"{walled} challenge or consent pages"})

@@ -103,6 +103,8 @@ COPYDESK_PAGE_TIMEOUT = 30.0
 COPYDESK_WORKER_MAX_MEMORY = 512 * 1024 * 1024
 #: Pages with less text than this (characters) are dropped as too short.
 COPYDESK_MIN_CHARS = 400
+#: Pages with more text than this (characters) are dropped as too long (0: no limit).
+COPYDESK_MAX_CHARS = 200_000
 #: Articles written per SQLite transaction, and the longest an article waits for its commit.
 COPYDESK_COMMIT_BATCH = 200
 COPYDESK_COMMIT_INTERVAL = 0.1
@@ -114,6 +116,12 @@ COPYDESK_SECTIONS = "auto"
 COPYDESK_SECTION_DEPTH = 2
 COPYDESK_SECTION_PAGES = 50
 COPYDESK_SECTION_MAX_PAGE = 10
+#: Bounds of a run (0: none): article requests per source, sitemap indexes nested in
+#: sitemap indexes, and links taken from one homepage or section page; each counted in the
+#: stats (``copydesk/bounds/...``) when it bites.
+COPYDESK_MAX_PAGES_PER_SOURCE = 5000
+COPYDESK_SITEMAP_DEPTH = 3
+COPYDESK_MAX_LINKS_PER_PAGE = 1000
 #: URLs rejected for good (not HTML, 404, not an article, outside the window) are not asked
 #: for again for this many days.
 COPYDESK_RETRY_REJECTED_DAYS = 7

@@ -49,7 +49,11 @@ def site_of(url: str) -> str:
 
 def _check_url(url: str, where: str) -> str:
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise SourcesError(f"{where}: {url!r} is not a well-formed URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SourcesError(f"{where}: {url!r} is not an http(s) URL")
     return url
@@ -95,8 +99,16 @@ def load_sources(path: str | Path) -> list[Source]:
         feeds = entry.get("feeds", [])
         sitemaps = entry.get("sitemaps", [])
         search = entry.get("search", [])
-        if isinstance(feeds, str) or isinstance(sitemaps, str) or isinstance(search, str):
-            raise SourcesError(f"{where}: feeds, sitemaps and search are lists of URLs")
+        for value in (feeds, sitemaps, search):
+            if not (isinstance(value, list) and all(isinstance(u, str) for u in value)):
+                raise SourcesError(
+                    f"{where}: feeds, sitemaps and search are lists of URLs in quotes, e.g. "
+                    f'feeds = ["https://example.com/feed.xml"], not {value!r}'
+                )
+        if homepage is not None and not isinstance(homepage, str):
+            raise SourcesError(f"{where}: homepage is a URL in quotes, not {homepage!r}")
+        if not isinstance(entry.get("name", ""), str):
+            raise SourcesError(f"{where}: name is a string in quotes, not {entry['name']!r}")
         for template in search:
             if "{q}" not in template:
                 raise SourcesError(f"{where}: search URL {template!r} has no {{q}} placeholder")

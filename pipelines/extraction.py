@@ -67,7 +67,10 @@ class ExtractionPipeline:
         settings = crawler.settings
         assert crawler.stats is not None
         return cls(
-            ExtractOptions(min_chars=settings.getint("COPYDESK_MIN_CHARS")),
+            ExtractOptions(
+                min_chars=settings.getint("COPYDESK_MIN_CHARS"),
+                max_chars=settings.getint("COPYDESK_MAX_CHARS"),
+            ),
             DedupParams(),
             crawler.stats,
             workers=settings.getint("COPYDESK_EXTRACT_WORKERS"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import queue
@@ -25,7 +26,9 @@ __all__ = [
     "NewArticle",
     "Reassignment",
     "StoredFingerprint",
+    "check_corpus",
     "default_db_path",
+    "is_disk_full",
     "utcnow",
 ]
 
@@ -42,6 +45,31 @@ DEDUP_ORDERS_SQL = (
 
 class CorpusError(Exception):
     """The corpus cannot be opened or is inconsistent with what is asked of it."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether an error says the disk (or the corpus's size limit) is full."""
+    if isinstance(exc, sqlite3.OperationalError):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def check_corpus(path: str | os.PathLike[str]) -> None:
+    """Open (creating if need be) and close the corpus at ``path``: a folder that cannot be
+    made or a file that is not a corpus raises :class:`CorpusError` saying so."""
+    folder = Path(path).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CorpusError(
+            f"cannot create the corpus folder {folder}: {exc.strerror or exc}; set COPYDESK_DB "
+            "to a path in a folder you can write"
+        ) from exc
+    try:
+        Corpus(path).close()
+    except OSError as exc:
+        raise CorpusError(f"cannot open corpus {path}: {exc.strerror or exc}") from exc
 
 
 def default_db_path(setting: str | os.PathLike[str] | None = None) -> Path:
@@ -347,7 +375,12 @@ class Corpus:
     # -- crawls ---------------------------------------------------------------------------------
 
     def start_crawl(self, spider: str, args: Mapping[str, Any]) -> int:
+        """A new ``crawls`` row; unfinished rows of earlier runs are marked ``killed`` (the
+        corpus lock says no other crawl is running, so they ended without finishing)."""
         with self.db.atomic():
+            self.db.execute(
+                "UPDATE crawls SET finish_reason = 'killed' WHERE finish_reason IS NULL"
+            )
             cursor = self.db.execute(
                 "INSERT INTO crawls (spider, args, started_at) VALUES (?, ?, ?)",
                 [spider, json.dumps(dict(args), sort_keys=True, default=str), utcnow()],
@@ -383,6 +416,26 @@ class Corpus:
                     crawl_id,
                 ],
             )
+
+    @property
+    def reserve_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".reserve")
+
+    def reserve_space(self, size: int) -> None:
+        """Hold ``size`` bytes of disk in ``<corpus>.reserve``, released by
+        :meth:`release_space` when the disk fills so the run can still record how it ended."""
+        try:
+            with open(self.reserve_path, "wb") as file:
+                file.write(b"\0" * size)
+                file.flush()
+                os.fsync(file.fileno())
+        except OSError as exc:
+            self.release_space()
+            if not is_disk_full(exc):
+                raise
+
+    def release_space(self) -> None:
+        self.reserve_path.unlink(missing_ok=True)
 
     def last_crawl(self) -> dict[str, Any] | None:
         rows = list(self.db.table("crawls").rows_where(order_by="id desc", limit=1))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storage.corpus import Corpus, utcnow
+from storage.corpus import Corpus, NewArticle, Reassignment, utcnow
 
 __all__ = ["HANDED_OFF", "STORED", "Discovery", "DiscoveryStore", "SourceRun", "Validators"]
 
@@ -91,6 +91,8 @@ class SourceRun:
     skipped: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     errors: int = 0
+    #: Callbacks (feed, sitemap, section, article parsing) that raised instead of returning.
+    crashed: int = 0
 
 
 def _since(max_age_days: float) -> str:
@@ -102,7 +104,20 @@ class DiscoveryStore:
     """Reads and writes the discovery tables of an open :class:`Corpus`."""
 
     def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
         self.db = corpus.db
+
+    def store_articles(
+        self,
+        articles: Sequence[NewArticle],
+        reassignments: Sequence[Reassignment],
+        discoveries: Sequence[Discovery],
+    ) -> None:
+        """Articles, their cluster changes and their discovery rows in one transaction: a
+        killed crawl never leaves an article without its discovery row."""
+        with self.db.atomic():
+            self.corpus.write(articles, reassignments)
+            self.record(discoveries)
 
     # -- discoveries ----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,6 +28,7 @@ __all__ = [
     "MANIFEST",
     "MANIFEST_FORMAT",
     "ExportError",
+    "ExportOptionError",
     "ExportOptions",
     "ExportResult",
     "article_text",
@@ -67,6 +69,10 @@ class ExportError(Exception):
     """The export cannot be done as asked (bad query, a file it would overwrite, no corpus)."""
 
 
+class ExportOptionError(ExportError):
+    """An export option is invalid (a date that is not a date...): a usage error."""
+
+
 @dataclass(frozen=True)
 class ExportOptions:
     """What to export and how."""
@@ -80,7 +86,37 @@ class ExportOptions:
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
-            raise ExportError(f"unknown format {self.format!r}; use one of {', '.join(FORMATS)}")
+            raise ExportOptionError(
+                f"unknown format {self.format!r}; use one of {', '.join(FORMATS)}"
+            )
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None and not _is_date(value):
+                raise ExportOptionError(
+                    f"--{name} {value!r} is not a date; use YYYY, YYYY-MM, YYYY-MM-DD or an "
+                    "ISO 8601 time such as 2025-03-11T08:00:00+00:00"
+                )
+        if self.since and self.until and self.since[:10] > self.until[:10]:
+            raise ExportOptionError(f"--since {self.since} is after --until {self.until}")
+        if any(not site.strip() for site in self.sites):
+            raise ExportOptionError("--site needs a site name such as www.example.com")
+        if self.query is not None and not self.query.strip():
+            raise ExportOptionError("--query needs search words (FTS5 syntax)")
+
+
+_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2}(?:[T ]\d{2}:\d{2}.*)?)?)?$")
+
+
+def _is_date(value: str) -> bool:
+    """Whether ``value`` is a date prefix that compares correctly with stored dates."""
+    if not _DATE.match(value):
+        return False
+    padded = value + "-01-01"[len(value) - 4 :] if len(value) < 10 else value
+    try:
+        datetime.fromisoformat(padded.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass
@@ -138,9 +174,16 @@ def _where(options: ExportOptions) -> tuple[str, list[Any]]:
 def _connect(db_path: Path) -> sqlite3.Connection:
     if not db_path.exists():
         raise ExportError(f"no corpus at {db_path}")
-    conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout = 10000")
+    try:
+        conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("select 1 from articles limit 1").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise ExportError(
+            f"{db_path} is not a readable Copydesk corpus ({exc}); check the path given "
+            "with --db or COPYDESK_DB"
+        ) from exc
     return conn
 
 
@@ -150,7 +193,7 @@ def count_articles(db_path: Path, options: ExportOptions) -> int:
     try:
         where, params = _where(options)
         return int(conn.execute(f"select count(*) from articles{where}", params).fetchone()[0])
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
         raise ExportError(f"cannot select articles: {exc}") from exc
     finally:
         conn.close()
@@ -229,14 +272,25 @@ def export(
 
     ``progress`` is called with the number of articles done since its last call. Files a
     previous export listed in ``manifest.json`` and this one does not write are removed; no
-    other file is touched, and a file the manifest does not list is never overwritten.
+    other file is touched, and a file the manifest does not list is never overwritten. The
+    options, the corpus and the query are checked before the directory is touched.
     """
-    options = options or ExportOptions()
-    db = Path(db_path)
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    owned = _old_manifest(out)
-    writer = _Writer(out, owned | {MANIFEST})
+    try:
+        return _export(Path(db_path), out, options or ExportOptions(), progress)
+    except OSError as exc:
+        raise ExportError(
+            f"cannot write the export into {out}: {exc.strerror or exc}; choose a directory "
+            "you can write to"
+        ) from exc
+
+
+def _export(
+    db: Path,
+    out: Path,
+    options: ExportOptions,
+    progress: Callable[[int], None] | None,
+) -> ExportResult:
     conn = _connect(db)
     try:
         # One read transaction: the count and the rows come from the same snapshot even while
@@ -244,6 +298,9 @@ def export(
         conn.execute("begin")
         where, params = _where(options)
         total = int(conn.execute(f"select count(*) from articles{where}", params).fetchone()[0])
+        out.mkdir(parents=True, exist_ok=True)
+        owned = _old_manifest(out)
+        writer = _Writer(out, owned | {MANIFEST})
         width = max(3, len(str(max(total - 1, 0))))
         entries: list[dict[str, Any]] = []
         bulk = io.StringIO(newline="")
@@ -282,7 +339,7 @@ def export(
             if progress is not None:
                 progress(1)
         conn.execute("commit")
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
         raise ExportError(f"cannot select articles: {exc}") from exc
     finally:
         conn.close()

@@ -62,7 +62,10 @@ def crawl(
     stats: dict[str, Any] = {}
     if db.exists():
         conn = sqlite3.connect(db)
-        row = conn.execute("SELECT stats FROM crawls ORDER BY id DESC LIMIT 1").fetchone()
+        try:
+            row = conn.execute("SELECT stats FROM crawls ORDER BY id DESC LIMIT 1").fetchone()
+        except sqlite3.DatabaseError:  # a corpus the test made corrupt or full
+            row = None
         conn.close()
         stats = json.loads(row[0]) if row and row[0] else {}
     return CrawlRun(done.returncode, done.stdout + done.stderr, stats)

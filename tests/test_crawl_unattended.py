@@ -168,6 +168,12 @@ def test_a_killed_crawl_resumes_from_its_job_directory(
             child.kill()
     killed_at = rows(db, "SELECT COUNT(*) AS n FROM articles")[0]["n"]
     assert 2 <= killed_at < 10
+    # every stored article has its discovery row: they were written in one transaction
+    unrecorded = (
+        "SELECT COUNT(*) AS n FROM articles WHERE id NOT IN "
+        "(SELECT article_id FROM discoveries WHERE article_id IS NOT NULL)"
+    )
+    assert rows(db, unrecorded)[0]["n"] == 0
     assert any(jobdir.iterdir())
     run = crawl(db, url=server.url("slow", "/feed.xml"), settings={"JOBDIR": str(jobdir)})
     assert run.returncode == 0, run.log[-3000:]
@@ -176,7 +182,8 @@ def test_a_killed_crawl_resumes_from_its_job_directory(
     assert run.stats["copydesk/skipped/already_stored"] >= killed_at - 2
     assert run.stats["scheduler/enqueued/disk"] > 0
     assert run.stats.get("scheduler/unserializable", 0) == 0
-    assert "finished" in {r["finish_reason"] for r in rows(db, "SELECT * FROM crawls")}
+    reasons = [r["finish_reason"] for r in rows(db, "SELECT * FROM crawls ORDER BY id")]
+    assert reasons == ["killed", "finished"]  # the killed run is marked at the next start
 
 
 def test_topic_crawl_keeps_relevant_articles_with_score_and_query(

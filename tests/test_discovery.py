@@ -54,7 +54,7 @@ INDEX = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/sc
 
 
 def test_rss() -> None:
-    entries = parse_feed(RSS, "http://a.test/feed")
+    entries = parse_feed(RSS, "http://a.test/feed").entries
     assert [(e.url, e.title) for e in entries] == [
         ("http://a.test/one", "One"),
         ("http://a.test/two", "Two"),
@@ -63,7 +63,7 @@ def test_rss() -> None:
 
 
 def test_atom_uses_alternate_link_resolved_against_the_feed() -> None:
-    (entry,) = parse_feed(ATOM, "http://a.test/atom.xml")
+    (entry,) = parse_feed(ATOM, "http://a.test/atom.xml").entries
     assert (entry.url, entry.published) == (
         "http://a.test/2025/a.html",
         "2025-03-11T08:00:00+00:00",
@@ -71,9 +71,9 @@ def test_atom_uses_alternate_link_resolved_against_the_feed() -> None:
 
 
 def test_rdf_and_json_feed() -> None:
-    (rdf,) = parse_feed(RDF, "http://a.test/")
+    (rdf,) = parse_feed(RDF, "http://a.test/").entries
     assert (rdf.url, rdf.published) == ("http://a.test/r", "2024-01-02T02:04:05+00:00")
-    (item,) = parse_feed(JSONFEED, "http://a.test/")
+    (item,) = parse_feed(JSONFEED, "http://a.test/").entries
     assert (item.url, item.title, item.published) == (
         "http://a.test/j",
         "J",
@@ -82,9 +82,9 @@ def test_rdf_and_json_feed() -> None:
 
 
 def test_news_sitemap_keeps_news_children() -> None:
-    entries, children = parse_sitemap(NEWS_SITEMAP, "http://a.test/sitemap.xml")
-    assert children == []
-    first, second = entries
+    parsed = parse_sitemap(NEWS_SITEMAP, "http://a.test/sitemap.xml")
+    assert parsed.children == []
+    first, second = parsed.entries
     assert first.title == "Port strike"
     assert first.published == "2025-03-11T07:00:00+00:00"
     assert first.meta["keywords"] == ["strike", "ports"]
@@ -93,9 +93,9 @@ def test_news_sitemap_keeps_news_children() -> None:
 
 
 def test_sitemap_index_and_gzip() -> None:
-    entries, children = parse_sitemap(gzip.compress(INDEX), "http://a.test/index.xml")
-    assert entries == []
-    assert children == ["http://a.test/s1.xml", "http://a.test/s2.xml.gz"]
+    parsed = parse_sitemap(gzip.compress(INDEX), "http://a.test/index.xml")
+    assert parsed.entries == []
+    assert parsed.children == ["http://a.test/s1.xml", "http://a.test/s2.xml.gz"]
 
 
 def test_zip_bomb_is_refused() -> None:
@@ -112,7 +112,7 @@ def test_external_entities_are_not_resolved(tmp_path) -> None:  # type: ignore[n
         "<rss><channel><item><title>&x;</title><link>http://a.test/x</link></item>"
         "</channel></rss>"
     ).encode()
-    (entry,) = parse_feed(xxe, "http://a.test/")
+    (entry,) = parse_feed(xxe, "http://a.test/").entries
     assert "TOP-SECRET" not in (entry.title or "")
 
 
@@ -123,7 +123,7 @@ def test_billion_laughs_does_not_expand() -> None:
         + "]><rss><channel><item><title>&i;</title><link>http://a.test/x</link></item>"
         "</channel></rss>"
     ).encode()
-    entries = parse_feed(lol, "http://a.test/")
+    entries = parse_feed(lol, "http://a.test/").entries
     assert all(len(e.title or "") < 1000 for e in entries)
 
 
@@ -143,8 +143,8 @@ def test_not_a_feed(body: bytes, reason: str) -> None:
 
 
 def test_truncated_feed_yields_what_it_can() -> None:
-    entries = parse_feed(RSS[: RSS.index(b"<item><title>Two")] + b"<item><ti", "http://a.test/")
-    assert [e.url for e in entries] == ["http://a.test/one"]
+    body = RSS[: RSS.index(b"<item><title>Two")] + b"<item><ti"
+    assert [e.url for e in parse_feed(body, "http://a.test/").entries] == ["http://a.test/one"]
 
 
 def test_feed_autodiscovery() -> None:

@@ -10,7 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import dnscache
+from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from copydesk.demo.server import SiteServer
@@ -19,6 +22,7 @@ from crawler.safety import (
     NetworkSettingError,
     PublicAddressResolver,
     RefusedAddress,
+    RefuseUnsafeRequestsMiddleware,
     address_refusal,
     parse_networks,
 )
@@ -101,14 +105,27 @@ def test_a_crawl_reads_nothing_from_disk_nor_a_refused_address(
     assert sorted(r["url"] for r in stored) == sorted(news.url("news", p) for p in good)
     assert not any(SECRET in r["text"] for r in stored)
     refused = {k.rsplit("/", 1)[1]: v for k, v in run.stats.items() if "copydesk/refused/" in k}
-    # file: and data: entries, ftp:, the redirect to the disk; 127.0.0.1 as a literal and as
-    # a redirect, localhost as an entry and as a redirect (and their robots.txt), 127.0.0.1
-    # as a number and as IPv4-mapped IPv6
-    assert refused.pop("scheme") == 4
+    # the file:, data: and ftp: entries are skipped by the feed parser, never requested (a
+    # redirect to the disk is not followed either); 127.0.0.1 as a literal and as a redirect,
+    # localhost as an entry and as a redirect (and their robots.txt), 127.0.0.1 as a number
+    # and as IPv4-mapped IPv6 are refused before download
+    assert run.stats.get("copydesk/dropped/bad_scheme") == 4, run.stats
     assert refused.pop("loopback") >= 6
     assert not refused
     assert "Traceback" not in run.log
-    assert run.log.count("further refusals (scheme)") == 1
+    assert run.log.count("further refusals (loopback)") == 1
+
+
+def test_a_request_of_another_scheme_is_refused_before_download() -> None:
+    """The feed parser skips such links; any other way a request of another scheme is made
+    (a spider's bug, a middleware) is refused too, counted and logged once in full."""
+    crawler = get_crawler()
+    assert crawler.stats is not None
+    middleware = RefuseUnsafeRequestsMiddleware(AddressPolicy(), crawler.stats)
+    for url in ("file:///etc/passwd", "data:text/html,x", "ftp://127.0.0.2/story.html"):
+        with pytest.raises(IgnoreRequest, match="only http and https"):
+            middleware.process_request(Request(url))
+    assert crawler.stats.get_value("copydesk/refused/scheme") == 3
 
 
 def test_a_refused_address_is_not_retried_when_retries_are_off(

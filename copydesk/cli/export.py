@@ -8,7 +8,14 @@ import click
 from tqdm import tqdm
 
 from copydesk.cli import DB_OPTION, cli, resolve_db
-from storage.export import FORMATS, ExportError, ExportOptions, count_articles, export
+from storage.export import (
+    FORMATS,
+    ExportError,
+    ExportOptionError,
+    ExportOptions,
+    count_articles,
+    export,
+)
 
 
 @cli.command("export")
@@ -62,6 +69,8 @@ def export_command(
         total = count_articles(db, options)
         with tqdm(total=total, unit="article", desc="Exporting", disable=None) as bar:
             result = export(db, directory, options, progress=bar.update)
+    except ExportOptionError as exc:
+        raise click.UsageError(str(exc)) from exc
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(

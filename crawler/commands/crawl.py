@@ -17,7 +17,9 @@ from copydesk.handoff import HandoffError, connect
 from crawler.extensions import EXIT_BROKEN_SOURCE, EXIT_FAILED, EXIT_OK
 from crawler.lock import Locked
 from crawler.sources import SourcesError
+from crawler.spiders.news import check_settings
 from crawler.window import WindowError
+from storage.corpus import CorpusError, check_corpus, default_db_path
 
 __all__ = ["EXIT_LOCKED", "EXIT_USAGE", "Command"]
 
@@ -29,10 +31,11 @@ EXIT_LOCKED = 75
 
 EXIT_CODES = f"""
 Exit status: {EXIT_OK} the crawl finished and every source is healthy; {EXIT_FAILED} the crawl
-failed (could not start, e.g. the COPYDESK_HANDOFF Redis is unreachable, or ended for another
-reason than finishing); {EXIT_USAGE} bad
-arguments; {EXIT_BROKEN_SOURCE} the crawl finished but a source is broken (yields nothing,
-answers with challenge or consent pages, or dropped sharply below its usual volume);
+failed (could not start: a corrupt corpus, a COPYDESK_DB folder that cannot be made, the
+COPYDESK_HANDOFF Redis unreachable; or ended for another reason than finishing); {EXIT_USAGE}
+bad arguments or settings; {EXIT_BROKEN_SOURCE} the crawl finished but a source is broken (its
+feed, sitemap or page callbacks raised, it yields nothing, answers with challenge or consent
+pages, or dropped sharply below its usual volume);
 {EXIT_LOCKED} another crawl of the same corpus is running (nothing was done).
 """
 
@@ -48,10 +51,17 @@ class Command(ScrapyCrawl):
             raise UsageError("give exactly one spider: news or topic")
         assert self.crawler_process is not None and self.settings is not None
         spidercls = self.crawler_process.spider_loader.load(args[0])
-        try:  # argument errors are usage errors, reported before anything starts
+        try:  # argument and setting errors are usage errors, reported before anything starts
             spidercls(**opts.spargs)
+            check_settings(self.settings)
         except (SourcesError, WindowError) as exc:
             raise UsageError(str(exc), print_help=False) from exc
+        try:  # a corrupt corpus or a folder that cannot be made: one line, before the lock
+            check_corpus(default_db_path(self.settings.get("COPYDESK_DB")))
+        except (CorpusError, OSError) as exc:
+            sys.stderr.write(f"copydesk: {exc}\n")
+            self.exitcode = EXIT_FAILED
+            return
         handoff = self.settings.get("COPYDESK_HANDOFF")
         if handoff:  # an unreachable hand-off Redis is reported before anything starts
             try:

@@ -12,11 +12,20 @@ from lxml import etree, html
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from copydesk.reasons import Reason, family_reason
-from crawler.discovery import DiscoveryError, Entry, feed_links, parse_feed, parse_sitemap, sniff
+from crawler.discovery import (
+    DiscoveryError,
+    Entry,
+    Parsed,
+    feed_links,
+    parse_feed,
+    parse_sitemap,
+    sniff,
+)
 from crawler.health import challenge_kind
 from crawler.items import PageItem
 from crawler.shard import Shard, parse_shard
@@ -33,7 +42,7 @@ from crawler.urls import (
 from crawler.window import in_window, parse_since
 from storage.corpus import utcnow
 
-__all__ = ["NewsSpider"]
+__all__ = ["NewsSpider", "check_settings"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +50,26 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: Article URLs answered with these statuses are not asked for again (for a while).
 GONE_STATUSES = (404, 410)
 SECTION_MODES = ("auto", "always", "never")
+
+
+def check_settings(settings: BaseSettings) -> None:
+    """Refuse settings the spider cannot run with, saying what is allowed."""
+    mode = settings.get("COPYDESK_SECTIONS")
+    if mode not in SECTION_MODES:
+        raise SourcesError(
+            f"COPYDESK_SECTIONS must be one of {', '.join(SECTION_MODES)}, not {mode!r}"
+        )
+    for name in (
+        "COPYDESK_MAX_PAGES_PER_SOURCE",
+        "COPYDESK_SITEMAP_DEPTH",
+        "COPYDESK_MAX_LINKS_PER_PAGE",
+    ):
+        try:
+            value = settings.getint(name)
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise SourcesError(f"{name} must be a whole number, 0 or more (0: no bound)")
 
 
 class NewsSpider(scrapy.Spider):
@@ -56,6 +85,11 @@ class NewsSpider(scrapy.Spider):
     section_limit: int
     max_page: int
     sections_mode: str
+    # Bounds (0: none), in from_crawler: article requests per source, sitemap index nesting,
+    # article and section links taken from one HTML page.
+    max_pages_per_source: int
+    sitemap_depth: int
+    max_links_per_page: int
 
     def __init__(
         self,
@@ -90,17 +124,21 @@ class NewsSpider(scrapy.Spider):
         self._requested: set[str] = set()
         #: Section pages requested per site in this run.
         self._section_pages: dict[str, int] = {}
+        #: Article requests made per source in this run (for COPYDESK_MAX_PAGES_PER_SOURCE).
+        self._source_requests: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        check_settings(settings)
         spider.section_depth = settings.getint("COPYDESK_SECTION_DEPTH")
         spider.section_limit = settings.getint("COPYDESK_SECTION_PAGES")
         spider.max_page = settings.getint("COPYDESK_SECTION_MAX_PAGE")
         spider.sections_mode = settings.get("COPYDESK_SECTIONS")
-        if spider.sections_mode not in SECTION_MODES:
-            raise SourcesError(f"COPYDESK_SECTIONS must be one of {', '.join(SECTION_MODES)}")
+        spider.max_pages_per_source = settings.getint("COPYDESK_MAX_PAGES_PER_SOURCE")
+        spider.sitemap_depth = settings.getint("COPYDESK_SITEMAP_DEPTH")
+        spider.max_links_per_page = settings.getint("COPYDESK_MAX_LINKS_PER_PAGE")
         return spider
 
     # -- stats ----------------------------------------------------------------------------------
@@ -197,8 +235,26 @@ class NewsSpider(scrapy.Spider):
     def feed_request(self, url: str, source: Source) -> scrapy.Request:
         return self._request(url, self.parse_feed, source, "feed", meta=_CONDITIONAL)
 
-    def sitemap_request(self, url: str, source: Source) -> scrapy.Request:
-        return self._request(url, self.parse_sitemap, source, "sitemap", meta=_CONDITIONAL)
+    def sitemap_request(self, url: str, source: Source, depth: int = 0) -> scrapy.Request:
+        meta = _CONDITIONAL
+        return self._request(url, self.parse_sitemap, source, "sitemap", meta=meta, depth=depth)
+
+    def child_sitemaps(
+        self, children: Iterable[str], source: Source, depth: int
+    ) -> Iterator[scrapy.Request]:
+        """Requests for the sitemaps an index lists, unless nested deeper than allowed."""
+        children = list(children)
+        if children and self.sitemap_depth and depth >= self.sitemap_depth:
+            self.count("bounds/sitemap_depth", len(children), source=source)
+            self._bound_hit("sitemap_depth", f"sitemap indexes nested deeper than {depth}")
+            return
+        for child in children:
+            yield from self._once(self.sitemap_request(child, source, depth + 1))
+
+    def _bound_hit(self, bound: str, detail: str) -> None:
+        if f"bound {bound}" not in self._warned:
+            self._warned.add(f"bound {bound}")
+            logger.warning("Bound reached: %s; further hits are counted in stats", detail)
 
     def homepage_request(self, url: str, source: Source) -> scrapy.Request:
         return self._request(url, self.parse_homepage, source, "homepage")
@@ -212,10 +268,30 @@ class NewsSpider(scrapy.Spider):
         self, entries: Iterable[Entry], source: Source, via: str, found_in: str
     ) -> Iterator[scrapy.Request]:
         """Requests for the announced articles that are new, inside the window, not listings."""
+        limit = self.max_pages_per_source
         for entry in entries:
-            request = self.article_request(entry, source, via, found_in)
-            if request is not None:
-                yield from self._once(request)
+            try:
+                request = self.article_request(entry, source, via, found_in)
+            except ValueError as exc:  # a URL the parser let through but Scrapy refuses
+                self.drop(Reason.BAD_URL, entry.url, str(exc), source=source)
+                continue
+            if request is None or f"article {request.url}" in self._requested:
+                continue
+            made = self._source_requests.get(source.name, 0)
+            if limit and made >= limit:
+                self.count("bounds/max_pages_per_source", source=source)
+                self._bound_hit("max_pages", f"{source.name}: {limit} article requests")
+                continue
+            self._source_requests[source.name] = made + 1
+            yield from self._once(request)
+
+    def count_skipped(self, parsed: Parsed, found_in: str, source: Source) -> None:
+        """Count the entries of a feed or sitemap that could not be read (bad URLs...)."""
+        for reason, n in parsed.skipped.items():
+            self.count(f"dropped/{reason}", n, source=source)
+            if reason not in self._warned:
+                self._warned.add(reason)
+                logger.info("Skipped %d entries of %s (%s)", n, found_in, reason)
 
     def article_request(
         self, entry: Entry, source: Source, via: str, found_in: str
@@ -277,30 +353,32 @@ class NewsSpider(scrapy.Spider):
             self.count("unchanged", source=source)
             return
         try:
-            entries = parse_feed(response.body, response.url)
+            parsed = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
             self.drop(family_reason("feed_", exc.reason), response.url, str(exc), source=source)
             return
         self.count("feeds_read", source=source)
-        yield from self.article_requests(entries, source, via, response.url)
+        self.count_skipped(parsed, response.url, source)
+        yield from self.article_requests(parsed.entries, source, via, response.url)
 
-    def parse_sitemap(self, response: Response, source: Source) -> Iterator[scrapy.Request]:
+    def parse_sitemap(
+        self, response: Response, source: Source, depth: int = 0
+    ) -> Iterator[scrapy.Request]:
         if response.status == 304:
             self.count("unchanged", source=source)
             cached = response.meta.get("copydesk_validators")
-            for child in getattr(cached, "children", ()):
-                yield from self._once(self.sitemap_request(child, source))
+            yield from self.child_sitemaps(getattr(cached, "children", ()), source, depth)
             return
         try:
-            entries, children = parse_sitemap(response.body, response.url)
+            parsed = parse_sitemap(response.body, response.url)
         except DiscoveryError as exc:
             self.drop(family_reason("sitemap_", exc.reason), response.url, str(exc), source=source)
             return
         self.count("sitemaps_read", source=source)
-        response.meta["copydesk_children"] = children  # kept with the validators for a 304
-        for child in children:
-            yield from self._once(self.sitemap_request(child, source))
-        yield from self.article_requests(entries, source, "sitemap", response.url)
+        self.count_skipped(parsed, response.url, source)
+        response.meta["copydesk_children"] = parsed.children  # kept with the validators for a 304
+        yield from self.child_sitemaps(parsed.children, source, depth)
+        yield from self.article_requests(parsed.entries, source, "sitemap", response.url)
 
     def parse_homepage(self, response: Response, source: Source) -> Iterator[scrapy.Request]:
         """Follow the feeds a homepage announces and the sitemaps its robots.txt names; crawl
@@ -363,7 +441,12 @@ class NewsSpider(scrapy.Spider):
         self.count("sections_read", source=source)
         site = site_of(response.url)
         entries = []
-        for url, text in _links(response):
+        links = _links(response)
+        if self.max_links_per_page and len(links) > self.max_links_per_page:
+            self.count("bounds/links_per_page", len(links) - self.max_links_per_page, source=source)
+            self._bound_hit("links", f"{response.url} has {len(links)} links")
+            links = links[: self.max_links_per_page]
+        for url, text in links:
             if site_of(url) != site:
                 continue
             trap = trap_reason(url, self.max_page)
