@@ -226,11 +226,13 @@ def instant_sql(column: str) -> str:
     )
 
 
-@MIGRATIONS(name="0005_dedup_order")
-def dedup_order(db: Database) -> None:
-    """Publication and fetch instants as integers, and an index that holds them by article id,
-    so dedup rebuilds its index without reading (or parsing) a row of article text."""
-    for name, source in (("published_us", "published"), ("fetched_us", "fetched_at")):
+#: Generated integer instants of `articles` and the text columns they read.
+_INSTANT_COLUMNS = (("published_us", "published"), ("fetched_us", "fetched_at"))
+
+
+def _add_instant_columns(db: Database) -> None:
+    """The generated instant columns and the index dedup rebuilds its order from."""
+    for name, source in _INSTANT_COLUMNS:
         db.execute(
             f"ALTER TABLE articles ADD COLUMN {name} INTEGER "
             f"GENERATED ALWAYS AS ({instant_sql(source)}) VIRTUAL"
@@ -239,6 +241,13 @@ def dedup_order(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS articles_dedup_order "
         "ON articles (id, published_us, fetched_us, duplicate_of)"
     )
+
+
+@MIGRATIONS(name="0005_dedup_order")
+def dedup_order(db: Database) -> None:
+    """Publication and fetch instants as integers, and an index that holds them by article id,
+    so dedup rebuilds its index without reading (or parsing) a row of article text."""
+    _add_instant_columns(db)
 
 
 @MIGRATIONS(name="0006_browse_summaries")
@@ -272,16 +281,9 @@ def offset_instants(db: Database) -> None:
     ``published`` keeps the page's own offset (extractor version 7): the generated columns and
     their index are made again with the wider expression."""
     db.execute("DROP INDEX IF EXISTS articles_dedup_order")
-    for name, source in (("published_us", "published"), ("fetched_us", "fetched_at")):
+    for name, _ in _INSTANT_COLUMNS:
         db.execute(f"ALTER TABLE articles DROP COLUMN {name}")
-        db.execute(
-            f"ALTER TABLE articles ADD COLUMN {name} INTEGER "
-            f"GENERATED ALWAYS AS ({instant_sql(source)}) VIRTUAL"
-        )
-    db.execute(
-        "CREATE INDEX IF NOT EXISTS articles_dedup_order "
-        "ON articles (id, published_us, fetched_us, duplicate_of)"
-    )
+    _add_instant_columns(db)
 
 
 @MIGRATIONS(name="0009_handoff")
