@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from copydesk.extract import Extraction, extract, text_length
+from copydesk.extraction import cleanup
 from copydesk.extraction.blocks import Block
 from copydesk.extraction.cleanup import clean_blocks, furniture_reason
 
@@ -230,6 +231,40 @@ def test_no_furniture_survives(seed: tuple[str, list[str]], template: str) -> No
 @pytest.mark.parametrize("line", INJECTED)
 def test_each_injected_line_is_furniture(line: str) -> None:
     assert furniture_reason(line) is not None
+
+
+# Lines each rule matches, some only through IGNORECASE's extra letters (İ, ı, ſ, K).
+MATCHED_BY_RULES = [
+    *INJECTED,
+    "İmage: AFP",
+    "Photo credıt: Jane Doe",
+    "ſign up for our newsletter",
+    "Subscribe to our newsletter for the latest updates",
+    "Copyright 2024 Example Media",
+    "This article originally appeared in The Conversation.",
+    "Contact the author at jane@example.com",
+    "Follow us on Facebook, Instagram and TikTok to stay up to date.",
+    "As an Amazon Associate we earn from qualifying purchases.",
+    "Support independent journalism today",
+    "Found a typo? Let us know",
+    "Already a subscriber? Log in",
+    "Leave a comment",
+    "Cancel reply",
+    "Tutti i diritti riservati",
+    "The council met on Tuesday to discuss the budget for next year.",
+]
+
+
+@pytest.mark.parametrize("line", MATCHED_BY_RULES)
+def test_cues_never_hide_a_rule_that_matches(line: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The substring cues that let a block skip a rule's patterns agree with the patterns."""
+    with_cues = furniture_reason(line)
+    cleanup.is_furniture.cache_clear()
+    monkeypatch.setattr(cleanup, "_CUES", {})
+    try:
+        assert furniture_reason(line) == with_cues
+    finally:
+        cleanup.is_furniture.cache_clear()
 
 
 def test_a_long_repeat_of_the_article_is_dropped() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from copydesk.extraction.blocks import Block
 
@@ -255,9 +256,60 @@ def trim_sentences(text: str) -> str:
     return " ".join(sentences[start:end])
 
 
-#: Words without which a rule cannot match (every one of its patterns holds one): a substring
-#: test is far cheaper than the patterns, and every block of every page is tested.
+#: Words without which a rule cannot match (every one of its patterns holds one, and any text
+#: a pattern matches holds it once case-folded, see `_fold`): a substring test is far cheaper
+#: than the patterns, and every block of every page is tested. A rule absent here is cheap.
 _NEEDS: dict[str, tuple[str, ...]] = {
+    "newsletter": (
+        "sign up",
+        "subscribe",
+        "register",
+        "newsletter",
+        "inbox",
+        "mailing list",
+        "enter your e",
+        "you agree",
+    ),
+    "caption": (
+        "photo",
+        "image",
+        "picture",
+        "foto",
+        "illustration",
+        "credit",
+        "bild",
+        "사진",
+        "写真",
+        "照片",
+        "图片",
+        "crédit",
+        "getty",
+        "shutterstock",
+        "istock",
+        "reuters/",
+        "imago",
+    ),
+    "copyright": (
+        "©",
+        "(c)",
+        "copyright",
+        "all rights reserved",
+        "may not be",
+        "appeared",
+        "published",
+        "permission",
+    ),
+    "contact": (
+        "author",
+        "reporter",
+        "writer",
+        "him",
+        "her",
+        "them",
+        "reached",
+        "contacted",
+        "send",
+    ),
     "follow": ("follow", "rating", "later", "@"),
     "disclosure": (
         "associate",
@@ -269,7 +321,94 @@ _NEEDS: dict[str, tuple[str, ...]] = {
         "this form",
     ),
     "appeal": ("readers like you", "support", "donat", "becom"),
+    "notice": (
+        "unauthori",
+        "of this",
+        "all rights reserved",
+        "alle rechte vorbehalten",
+        "tous droits r",
+        "todos los derechos",
+        "tutti i diritti",
+        "版权所有",
+        "無断転載",
+        "무단",
+        "재배포",
+    ),
+    "correction": (
+        "correction",
+        "clarification",
+        "ctrl",
+        "typo",
+        "mistake",
+        "error",
+        "feedback",
+        "fehler",
+        "erreur",
+        "выделите",
+    ),
+    "paywall": (
+        "member",
+        "subscri",
+        "unlimited",
+        "reading",
+        "abonn",
+        "jetzt",
+        "para",
+        "유료",
+        "구독자",
+        "会員限定",
+        "有料会員",
+        "订阅用户",
+    ),
+    "widget": (
+        "enlarge",
+        "expand",
+        "zoom",
+        "vergr",
+        "klappen",
+        "anzeigen",
+        "more",
+        "less",
+        "agrandir",
+        "ampliar",
+        "ingrandire",
+        "크게",
+        "확대",
+        "拡大",
+        "点击",
+        "news feed",
+        "video",
+        "gallery",
+        "galerie",
+        "fotostrecke",
+        "leave a",
+        "comment",
+        "cancel reply",
+        "akismet",
+        "kommentar",
+        "comentario",
+    ),
 }
+_LONGEST_CLEANUP = max(_NOTICE_WORDS, *(max_words for _, _, max_words in CLEANUP_RULES))
+#: The letters that ``re.IGNORECASE`` matches to an ASCII letter but ``str.lower`` does not
+#: turn into it (see the `re` documentation on IGNORECASE).
+_FOLDS = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "K": "k"})
+
+
+def _fold(text: str) -> str:
+    """``text`` case-folded as the patterns' IGNORECASE sees ASCII letters."""
+    return text.translate(_FOLDS).lower()
+
+
+_CUES = {
+    name: re.compile("|".join(re.escape(n) for n in sorted(needs, key=len, reverse=True)))
+    for name, needs in _NEEDS.items()
+}
+
+
+def _may_match(name: str, folded: str) -> bool:
+    cue = _CUES.get(name)
+    return cue is None or cue.search(folded) is not None
 
 
 def furniture_reason(text: str) -> str | None:
@@ -279,25 +418,31 @@ def furniture_reason(text: str) -> str | None:
     if reason is not None:
         return reason
     words = _words(text)
-    if _NOTICE_OPENING.search(text) or (words <= _NOTICE_WORDS and _NOTICE.search(text)):
+    if _NOTICE_OPENING.search(text):
+        return "copyright"
+    if words > _LONGEST_CLEANUP:
+        return None
+    folded = _fold(text)
+    if _may_match("notice", folded) and _NOTICE.search(text):
         return "copyright"
     for name, pattern, max_words in CLEANUP_RULES:
-        if words <= max_words and pattern.search(text):
+        if words <= max_words and _may_match(name, folded) and pattern.search(text):
             return name
     return None
 
 
+@lru_cache(maxsize=4096)
 def is_furniture(text: str) -> str | None:
-    """Name of the first of `RULES` that ``text`` matches, if any."""
+    """Name of the first of `RULES` that ``text`` matches, if any (memoised: the classifier's
+    features and `clean_blocks` ask about the same blocks)."""
     words = _words(text)
-    lowered = ""
+    folded = ""
     for name, pattern, max_words in RULES:
         if words > max_words:
             continue
-        needs = _NEEDS.get(name)
-        if needs is not None:
-            lowered = lowered or text.lower()
-            if not any(n in lowered for n in needs):
+        if name in _NEEDS:
+            folded = folded or _fold(text)
+            if not _may_match(name, folded):
                 continue
         if pattern.search(text):
             return name

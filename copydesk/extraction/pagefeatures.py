@@ -26,7 +26,6 @@ __all__ = ["PAGE_FEATURE_NAMES", "feature_rows", "page_block_features"]
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ]")
-_PUNCT = re.compile(r"[.,;:!?]")
 _SENTENCE_END = re.compile(r"[.!?…\"'”’)»]$")
 _STOPWORDS = frozenset(
     _WORD.findall(
@@ -40,6 +39,11 @@ los las y que por para il di che
 )
 _KINDS = ("p", "head", "item", "quote", "code", "caption", "cell", "other")
 _RULE_NAMES = tuple(name for name, _, _ in RULES)
+# The rule_* columns of a block that no rule (None) or the rule of that name matches.
+_RULE_COLUMNS: dict[str | None, tuple[float, ...]] = {
+    rule: tuple(float(rule == r) for r in _RULE_NAMES) for rule in (None, *_RULE_NAMES)
+}
+_PUNCTUATION = ".,;:!?"
 # Class/id fragments that hint at what a region is; one feature per group, for the block's own
 # element and for any of its ancestors.
 _CLASS_GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -312,7 +316,7 @@ def _text_row(text: str, words: list[str], title_words: set[str], title_key: str
     return [
         math.log1p(len(words)),
         math.log1p(len(text)),
-        len(_PUNCT.findall(text)) / n_words,
+        sum(map(text.count, _PUNCTUATION)) / n_words,
         float(bool(_SENTENCE_END.search(text))),
         float(text[:1].isupper()),
         len(_DIGIT.findall(text)) / max(len(text), 1),
@@ -320,7 +324,7 @@ def _text_row(text: str, words: list[str], title_words: set[str], title_key: str
         sum(map(_STOPWORDS.__contains__, words)) / n_words,
         len(word_set & title_words) / len(word_set | title_words) if title_words else 0.0,
         float(bool(title_key) and " ".join(words) == title_key),
-        *(float(rule == r) for r in _RULE_NAMES),
+        *_RULE_COLUMNS[rule],
         float(bool(_COMMENT_LIKE.search(text))),
     ]
 

@@ -153,14 +153,15 @@ def segment(root: etree._Element) -> list[PageBlock]:
         run.parts.clear()
         run.link_chars = 0
 
-    # Iterative walk: (node, entering) events; a stack of runs, one per open block element.
+    # Iterative walk: (node, tag, entering) events, the tag read once per node (None until the
+    # node is entered); a stack of runs, one per open block element.
     runs = [_Run(root)]
     links = 0  # open <a> elements
-    stack: list[tuple[etree._Element, bool]] = [(root, True)]
+    stack: list[tuple[etree._Element, str | None, bool]] = [(root, None, True)]
     while stack:
-        node, entering = stack.pop()
-        tag = _tag(node)
+        node, tag, entering = stack.pop()
         if entering:
+            tag = _tag(node)
             if tag is None or tag in SKIPPED:
                 if node is not root and node.tail:
                     _add(runs[-1], node.tail, links)
@@ -174,8 +175,8 @@ def segment(root: etree._Element) -> list[PageBlock]:
                 links += 1
             if node.text:
                 _add(runs[-1], node.text, links)
-            stack.append((node, False))
-            stack.extend((child, True) for child in reversed(node))
+            stack.append((node, tag, False))
+            stack.extend((child, None, True) for child in reversed(node))
         else:
             if tag in BLOCK_LEVEL and node is not root:
                 flush(runs.pop())
