@@ -88,6 +88,13 @@ def shard_command(state: Path, redis_url: str, shard: str, **args: str) -> list[
     return command
 
 
+def start_shard(command: list[str]) -> subprocess.Popen[bytes]:
+    """A shard's crawl in a child process, its output discarded."""
+    return subprocess.Popen(
+        command, cwd=REPO, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
 def count(db: Path) -> int:
     try:
         return int(rows(db, "SELECT COUNT(*) AS n FROM articles")[0]["n"])
@@ -240,9 +247,7 @@ def test_with_the_writer_stopped_the_stream_never_passes_its_limit(
     client = connect(redis_url)
     command = shard_command(tmp_path / "state.db", redis_url, "1/1", sources=str(demo_sources))
     command += ["-s", "COPYDESK_HANDOFF_MAXLEN=3"]
-    child = subprocess.Popen(
-        command, cwd=REPO, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    child = start_shard(command)
     try:
         lengths = []
         deadline = time.monotonic() + 60
@@ -267,13 +272,7 @@ def test_a_shard_killed_mid_crawl_then_rerun_loses_and_doubles_nothing(
     central, state = tmp_path / "central.db", tmp_path / "state.db"
     feed = slow_web.url("slow", "/feed.xml")
     with writer(redis_url, central):
-        child = subprocess.Popen(
-            shard_command(state, redis_url, "1/1", url=feed),
-            cwd=REPO,
-            env=child_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        child = start_shard(shard_command(state, redis_url, "1/1", url=feed))
         try:
             wait_for(lambda: count(central) >= 2, what="two articles stored")
             assert child.poll() is None, "the crawl ended before it could be killed"
@@ -299,13 +298,7 @@ def test_a_writer_killed_mid_crawl_then_restarted_stores_each_article_once(
 ) -> None:
     central, state = tmp_path / "central.db", tmp_path / "state.db"
     feed = slow_web.url("slow", "/feed.xml")
-    shard = subprocess.Popen(
-        shard_command(state, redis_url, "1/1", url=feed),
-        cwd=REPO,
-        env=child_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    shard = start_shard(shard_command(state, redis_url, "1/1", url=feed))
     try:
         first = start_writer(redis_url, central)
         try:
