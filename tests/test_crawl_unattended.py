@@ -126,6 +126,7 @@ def test_broken_sources_are_flagged_and_exit_3(web: tuple[SiteServer, Any], tmp_
     assert "1 ok, 2 broken" in summary
     # quiet by default: the source warnings and the summary line, nothing else
     assert len(run.log.strip().splitlines()) <= 6, run.log
+    assert "Disabled" not in run.log  # a component switched off by design says nothing
     (view,) = rows(db, "SELECT COUNT(*) AS n FROM source_health WHERE health = 'broken'")
     assert view["n"] == 2
 
