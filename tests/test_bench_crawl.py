@@ -57,10 +57,10 @@ def test_bench_crawl_prints_every_figure() -> None:
     peak = data["peak_rss_mb"]
     for role in ("crawl_main", "crawl_worker", "server", "raw_fetch_main"):
         assert peak[role] > 10, role
-    assert data["server_cpu_ms_per_page"] > 0
+    assert data["server_cpu_ms_per_page"] >= 0
     # Both are measured; how they compare depends on the machine's load: not asserted here.
     cpu = data["pipeline_cpu_ms_per_page"]
-    assert cpu["worker_process_page"] > 0 and cpu["worker"] > 0
+    assert cpu["worker_process_page"] >= 0 and cpu["worker"] >= 0
     assert data["noise"]["pipeline_pages_per_s"]["rounds"]
 
 

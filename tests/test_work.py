@@ -36,7 +36,6 @@ def test_process_page_extracts_fingerprints_and_compresses(pages: list[bytes]) -
     assert zlib.decompress(result.html_zlib) == pages[0]
     assert result.fingerprint is not None and result.text_hash
     Fingerprint.from_bytes(result.fingerprint)  # a valid fingerprint
-    assert result.cpu_ms > 0
 
 
 def test_process_page_rejects_a_non_article() -> None:
