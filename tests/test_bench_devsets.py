@@ -12,7 +12,7 @@ from copydesk.bench.devsets import BUILDERS, build, corrections, half_of
 from copydesk.bench.extract import run
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
-FETCHED = Path(os.environ.get("COPYDESK_FETCHED", "/work/fetched"))
+FETCHED = Path(os.environ.get("COPYDESK_FETCHED", Path(__file__).resolve().parents[2] / "fetched"))
 
 
 def _newspaper_layout(root: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from copydesk.bench.devsets import build
 from copydesk.bench.extract import run
 
-FETCHED = Path(os.environ.get("COPYDESK_FETCHED", "/work/fetched"))
+FETCHED = Path(os.environ.get("COPYDESK_FETCHED", Path(__file__).resolve().parents[2] / "fetched"))
 
 # Measured with extractor version 7 (copydesk bench extract DIR --beside, all pages of the set);
 # floors pinned slightly below. The sets are small: one page is 0.05 of newspaper4k's figures.

@@ -1,8 +1,9 @@
 """Build news dev sets in the WCXB layout from the test suites of other extraction projects.
 
 The pages stay outside the repository (their publishers' copyright): the builder reads the
-projects' test data from where ``fetch`` put them (``/work/fetched/<owner>+<name>/tests``) and
-writes ``html/ID.html.gz``, ``ground-truth/ID.json`` and ``index.json`` under ``OUT/<set>``.
+projects' test data from where ``fetch`` put them (``<dir>/<owner>+<name>/tests``, e.g. a
+``fetched/`` folder beside the repository) and writes ``html/ID.html.gz``,
+``ground-truth/ID.json`` and ``index.json`` under ``OUT/<set>``.
 What each project asserts becomes the ground truth (body where it gives one, title, authors,
 date, language); the answers we reviewed by reading the pages and found wrong are corrected
 from ``devset_corrections.json`` (ids and values only, committed beside this module).

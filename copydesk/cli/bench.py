@@ -170,9 +170,8 @@ def bench_extract(
 @click.option(
     "--source",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=Path("/work/fetched"),
-    show_default=True,
-    help="Where the projects' repositories were fetched (OWNER+NAME/tests/...).",
+    required=True,
+    help="Where the projects' repositories were fetched (OWNER+NAME/tests/...), outside the repo.",
 )
 @click.option(
     "--out",
