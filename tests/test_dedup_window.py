@@ -14,12 +14,14 @@ from copydesk.cli import cli
 from copydesk.corpusdedup import open_deduper
 from copydesk.dedup import Deduper, DedupParams, Fingerprint, fingerprint
 from copydesk.dedup.order import WindowError, instant_us, window_us
+from copydesk.demo.server import SiteServer
+from copydesk.demo.sites import load_sites, sources_toml
 from copydesk.handoff import Sender, connect
 from copydesk.writer import Writer
 from storage.clusters import cluster_problems, deferred_count
 from storage.corpus import Corpus, NewArticle, Reassignment
 
-from .conftest import rows
+from .conftest import crawl, rows
 from .test_dedup_core import LOCAL, WIRE
 
 P = DedupParams()
@@ -262,3 +264,39 @@ def test_the_writer_honours_the_window(redis_url: str, tmp_path: Path) -> None:
     assert (totals.stored, totals.copies) == (2, 0)
     stored = rows(db, "SELECT url, duplicate_of, dedup_deferred FROM articles ORDER BY id")
     assert [(r["duplicate_of"], r["dedup_deferred"]) for r in stored] == [(None, None), (None, 1)]
+
+
+@pytest.mark.slow
+def test_a_crawl_defers_what_is_older_than_its_window_and_recluster_places_it(
+    tmp_path: Path,
+) -> None:
+    """The demo web's sites, crawled in one run: pages arrive out of publication order, so a
+    one-hour window defers some; a recluster with a window wider than the corpus then gives
+    the clusters of a crawl without a window."""
+    sites = load_sites()
+    with SiteServer({s.slug: s.dir for s in sites}, virtual_hosts=True) as server:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(sources_toml(sites, server.bases), encoding="utf-8")
+        env = {"HTTP_PROXY": str(server.proxy_url), "NO_PROXY": "", "no_proxy": ""}
+        whole, windowed = tmp_path / "whole.db", tmp_path / "windowed.db"
+        assert crawl(whole, sources=str(sources), env=env).returncode == 0
+        run = crawl(
+            windowed, sources=str(sources), env=env, settings={"COPYDESK_DEDUP_WINDOW": "1h"}
+        )
+    assert run.returncode == 0, run.log[-3000:]
+    flagged = rows(windowed, "SELECT COUNT(*) AS n FROM articles WHERE dedup_deferred = 1")
+    assert run.stats["copydesk/dedup/deferred"] == flagged[0]["n"] > 0
+    code, out = run_cli("recluster", "--window", "520w", "--db", str(windowed))
+    assert code == 0, out
+    assert json.loads(out)["undeferred"] == flagged[0]["n"]
+    assert rows(windowed, "SELECT COUNT(*) AS n FROM articles WHERE dedup_deferred = 1") == [
+        {"n": 0}
+    ]
+    assert run_cli("recluster", "--db", str(whole))[0] == 0
+    by_url = (
+        "SELECT a.url, c.url AS canon FROM articles a "
+        "LEFT JOIN articles c ON c.id = a.duplicate_of ORDER BY a.url"
+    )
+    assert rows(windowed, by_url) == rows(whole, by_url)
+    assert any(r["canon"] for r in rows(whole, by_url))
+    assert run_cli("recluster", "--check", "--db", str(windowed))[0] == 0
