@@ -292,7 +292,18 @@ def run(
     workdir: Path | None = None,
     window: int | None = None,
     insert: bool = True,
+    rebuild_rounds: int = 3,
 ) -> dict[str, Any]:
     return {
-        "sizes": [run_size(n, params, workdir=workdir, window=window, insert=insert) for n in sizes]
+        "sizes": [
+            run_size(
+                n,
+                params,
+                workdir=workdir,
+                window=window,
+                insert=insert,
+                rebuild_rounds=rebuild_rounds,
+            )
+            for n in sizes
+        ]
     }

@@ -98,12 +98,19 @@ def bench_dedup_sets(out_dir: Path, csv_dir: Path | None, wcxb_dir: Path | None)
     "within three days, and each phase runs without and with the window on it.",
 )
 @click.option(
+    "--rounds",
+    type=click.IntRange(1),
+    default=3,
+    show_default=True,
+    help="Rebuild rounds (each in a fresh process; the median is reported).",
+)
+@click.option(
     "--no-insert",
     is_flag=True,
     help="Only the rebuild (skips insert + query, which holds every fingerprint in memory).",
 )
 def bench_dedup_scale(
-    sizes: str, workdir: Path | None, window: str | None, no_insert: bool
+    sizes: str, workdir: Path | None, window: str | None, rounds: int, no_insert: bool
 ) -> None:
     """Insert and query synthetic articles at scale: time, memory and rebuild per article.
 
@@ -126,7 +133,13 @@ def bench_dedup_scale(
     except WindowError as exc:
         raise click.BadParameter(str(exc), param_hint="--window") from exc
     echo_json(
-        dedup_scale.run(sizes=numbers, workdir=workdir, window=window_micros, insert=not no_insert)
+        dedup_scale.run(
+            sizes=numbers,
+            workdir=workdir,
+            window=window_micros,
+            insert=not no_insert,
+            rebuild_rounds=rounds,
+        )
     )
 
 

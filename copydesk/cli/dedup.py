@@ -70,6 +70,8 @@ def recluster_command(
 
     The earliest published article of each cluster becomes its canonical; every copy is
     verified against it. The answer does not depend on the order the crawl met the pages in.
+    With --window, the index slides along publication time (memory follows the window) and
+    the articles stored with dedup deferred are placed too.
     Prints a JSON summary (clusters, copies, changed rows). With --check, lists rows that break
     the cluster invariants or summary rows that disagree with the articles, and fails if there
     are any.
