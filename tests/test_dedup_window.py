@@ -213,6 +213,7 @@ def test_deferred_articles_are_stored_flagged_and_recluster_window_places_them(
     assert stored[1]["dedup_deferred"] is None
     code, out = run_cli("recluster", "--check", "--db", str(db))
     assert code == 0 and json.loads(out)["dedup_deferred"] == 1
+    assert json.loads(run_cli("info", "--db", str(db))[1])["dedup_deferred"] == 1
     code, out = run_cli("recluster", "--window", "60d", "--db", str(db))
     assert code == 0, out
     result = json.loads(out)
