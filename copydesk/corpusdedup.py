@@ -9,8 +9,9 @@ from storage.corpus import Corpus, CorpusError
 __all__ = ["open_deduper"]
 
 
-def open_deduper(corpus: Corpus, params: DedupParams) -> Deduper:
-    """A :class:`Deduper` holding every fingerprint stored in ``corpus``.
+def open_deduper(corpus: Corpus, params: DedupParams, window: int | None = None) -> Deduper:
+    """A :class:`Deduper` holding every fingerprint stored in ``corpus`` (with a ``window`` in
+    microseconds, those published within it of the newest stored article).
 
     The corpus records the dedup parameters on first use; fingerprints made with other
     parameters are refused (:class:`CorpusError` saying how to rebuild them).
@@ -24,12 +25,14 @@ def open_deduper(corpus: Corpus, params: DedupParams) -> Deduper:
         except ParamsMismatch as exc:
             raise CorpusError(f"{corpus.path}: {exc}") from exc
     # Name/number sketches of stored articles are read back when a candidate needs them.
-    deduper = Deduper(params, lookup=corpus.fingerprint)
+    deduper = Deduper(params, lookup=corpus.fingerprint, window=window)
     try:
         prefix = deduper.stored_prefix
         deduper.load_stored(
             corpus.read_ahead(Corpus.dedup_orders),
-            corpus.read_ahead(lambda c: c.fingerprint_batches(prefix)),
+            lambda first: corpus.read_ahead(
+                lambda c: c.fingerprint_batches(prefix, first_id=first)
+            ),
         )
     except ValueError as exc:
         raise CorpusError(

@@ -45,7 +45,15 @@ SHARDS = "copydesk:shards"
 WRITER = "copydesk:writer"
 #: Fields of an article that travel as raw bytes, and the dedup decision the writer makes.
 _BYTES = ("fingerprint", "html_zlib")
-_DECIDED = ("id", "duplicate_of", "relation", "similarity", "containment", "crawl_id")
+_DECIDED = (
+    "id",
+    "duplicate_of",
+    "relation",
+    "similarity",
+    "containment",
+    "crawl_id",
+    "dedup_deferred",
+)
 
 
 def confirm_stream(origin: str) -> str:

@@ -23,9 +23,11 @@ from copydesk.extraction.sitefurniture import SiteFurniture, learn
 from copydesk.work import PagePool, PageResult, PageTask
 from storage.clusters import (
     PARAMS_KEY,
+    apply_assignment_stream,
     apply_assignments,
     article_texts,
     cluster_summary,
+    deferred_count,
     replace_fingerprints,
 )
 from storage.corpus import Corpus, CorpusError, Reassignment
@@ -122,14 +124,19 @@ def _repeat(params: DedupParams) -> Iterator[DedupParams]:
         yield params
 
 
-def recluster(corpus: Corpus, params: DedupParams) -> dict[str, Any]:
+def recluster(corpus: Corpus, params: DedupParams, window: int | None = None) -> dict[str, Any]:
     """Rebuild every cluster in publication order from the stored fingerprints and write changes.
 
-    Raises ParamsMismatch when the stored fingerprints were made with other parameters.
+    With a ``window`` (microseconds) the index slides along publication time, holding only
+    the articles within the window before the one placed, and deferred articles are placed
+    too (their flag is cleared). Raises ParamsMismatch when the stored fingerprints were made
+    with other parameters.
     """
     stored = corpus.get_meta(PARAMS_KEY)
     if stored is not None:
         params.check_compatible(stored)
+    if window is not None:
+        return _recluster_window(corpus, params, window)
     deduper = Deduper(params, lookup=corpus.fingerprint)
     prefix = deduper.stored_prefix
     deduper.load_stored(
@@ -146,6 +153,30 @@ def recluster(corpus: Corpus, params: DedupParams) -> dict[str, Any]:
     )
     corpus.set_meta(PARAMS_KEY, params.to_json())
     return {"fingerprints": len(deduper), "changed": changed, **cluster_summary(corpus)}
+
+
+def _recluster_window(corpus: Corpus, params: DedupParams, window: int) -> dict[str, Any]:
+    deduper = Deduper(params, lookup=corpus.fingerprint, window=window)
+    deferred = deferred_count(corpus)
+    assignments = deduper.recluster_window(
+        corpus.read_ahead(Corpus.dedup_orders), corpus.fingerprints_of
+    )
+    changed = apply_assignment_stream(
+        corpus,
+        (
+            Reassignment(a.key, a.duplicate_of, a.relation, a.similarity, a.containment)
+            for a in assignments
+        ),
+    )
+    corpus.set_meta(PARAMS_KEY, params.to_json())
+    return {
+        "fingerprints": len(deduper) + deduper.evicted,
+        "changed": changed,
+        "window_days": window / 86_400_000_000,
+        "undeferred": deferred,
+        "held_at_end": len(deduper),
+        **cluster_summary(corpus),
+    }
 
 
 # -- site furniture ------------------------------------------------------------------------------

@@ -60,13 +60,17 @@ class Writer:
         consumer: str = "writer",
         batch: int = 200,
         block_ms: int = 1000,
+        window: int | None = None,
     ) -> None:
+        """`window`: the dedup index's publication window in microseconds (None: none), as
+        COPYDESK_DEDUP_WINDOW sets it for a crawl."""
         self.client = client
         self.db_path = Path(db_path)
         self.params = params
         self.consumer = consumer
         self.batch = max(1, batch)
         self.block_ms = block_ms
+        self.window = window
         self.lock: CorpusLock | None = None
         self.corpus: Corpus | None = None
         self.deduper: Deduper | None = None
@@ -77,7 +81,7 @@ class Writer:
         self.lock = CorpusLock(self.db_path).acquire()
         try:
             self.corpus = Corpus(self.db_path)
-            self.deduper = open_deduper(self.corpus, self.params)
+            self.deduper = open_deduper(self.corpus, self.params, self.window)
             self._next_id = self.corpus.max_article_id() + 1
             try:
                 self.client.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
@@ -179,6 +183,7 @@ class Writer:
             relation=first.relation,
             similarity=first.similarity,
             containment=first.containment,
+            dedup_deferred=first.deferred,
         )
         return article, [
             Reassignment(c.key, c.duplicate_of, c.relation, c.similarity, c.containment)

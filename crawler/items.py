@@ -52,6 +52,8 @@ class ArticleItem:
     relation: str | None = None
     similarity: float | None = None
     containment: float | None = None
+    #: Older than the dedup window: stored without being compared (see COPYDESK_DEDUP_WINDOW).
+    dedup_deferred: bool = False
     #: Other stored articles whose cluster assignment changed because of this one.
     reassignments: list[tuple[int, int | None, str | None, float | None, float | None]] = field(
         default_factory=list

@@ -127,6 +127,10 @@ COPYDESK_MAX_LINKS_PER_PAGE = 1000
 COPYDESK_RETRY_REJECTED_DAYS = 7
 #: Topic crawls keep articles whose relevance to the query reaches this score (0 to 1.5).
 COPYDESK_TOPIC_MIN_SCORE = 0.5
+#: The dedup index holds the articles published within this window of the newest one
+#: (``60d``, ``8w``, ``12h``); an older article is stored with dedup deferred until
+#: ``copydesk recluster --window``. Empty: no window (every stored article is compared).
+COPYDESK_DEDUP_WINDOW = ""
 #: Multi-machine crawls (docs/multi-machine.md): a Redis URL (``redis://HOST:PORT/DB``) to
 #: hand articles to a ``copydesk writer`` instead of storing them; COPYDESK_DB is then this
 #: crawl shard's own state database. Empty: store articles in COPYDESK_DB (one machine).

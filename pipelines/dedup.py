@@ -11,6 +11,7 @@ from scrapy.statscollectors import StatsCollector
 
 from copydesk.corpusdedup import open_deduper
 from copydesk.dedup import Deduper, DedupParams, Fingerprint
+from copydesk.dedup.order import window_us
 from copydesk.reasons import Reason
 from crawler.extensions import CorpusExtension
 from crawler.items import ArticleItem
@@ -29,11 +30,18 @@ class DedupPipeline:
     copies are recognised across runs. Fingerprints made with other parameters are refused.
     """
 
-    def __init__(self, corpus: CorpusExtension, params: DedupParams, stats: StatsCollector) -> None:
+    def __init__(
+        self,
+        corpus: CorpusExtension,
+        params: DedupParams,
+        stats: StatsCollector,
+        window: int | None = None,
+    ) -> None:
         self.shared = corpus
         self.db_path = corpus.db_path
         self.params = params
         self.stats = stats
+        self.window = window
         self.deduper: Deduper | None = None
         self.corpus: Corpus | None = None
         self._next_id = 1
@@ -45,12 +53,13 @@ class DedupPipeline:
         if crawler.settings.get("COPYDESK_HANDOFF"):
             raise NotConfigured("COPYDESK_HANDOFF is set: the writer deduplicates and stores")
         assert crawler.stats is not None
-        return cls(CorpusExtension.of(crawler), DedupParams(), crawler.stats)
+        window = window_us(crawler.settings.get("COPYDESK_DEDUP_WINDOW"))
+        return cls(CorpusExtension.of(crawler), DedupParams(), crawler.stats, window)
 
     def open_spider(self) -> None:
         self.corpus = self.shared.corpus
         assert self.corpus is not None, "the corpus extension is open"
-        self.deduper = open_deduper(self.corpus, self.params)
+        self.deduper = open_deduper(self.corpus, self.params, self.window)
         self._copies0 = self.deduper.copies
         self._next_id = self.corpus.max_article_id() + 1
         logger.info("Dedup index rebuilt from %d stored fingerprints", len(self.deduper))
@@ -81,6 +90,9 @@ class DedupPipeline:
         item.relation = first.relation
         item.similarity = first.similarity
         item.containment = first.containment
+        item.dedup_deferred = first.deferred
+        if first.deferred:
+            self.stats.inc_value("copydesk/dedup/deferred")
         item.reassignments = [
             (a.key, a.duplicate_of, a.relation, a.similarity, a.containment) for a in changed
         ]

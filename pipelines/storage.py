@@ -54,6 +54,7 @@ def to_new_article(item: ArticleItem, crawl_id: int | None) -> NewArticle:
         relation=item.relation,
         similarity=item.similarity,
         containment=item.containment,
+        dedup_deferred=item.dedup_deferred,
         extractor_version=e.get("extractor_version"),
         fingerprint=item.fingerprint,
         html_zlib=item.html_zlib,

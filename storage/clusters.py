@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from storage.corpus import Corpus, Reassignment
 from storage.summaries import SummaryProblem, rebuild_sql, summary_problems
@@ -11,11 +12,13 @@ from storage.summaries import SummaryProblem, rebuild_sql, summary_problems
 __all__ = [
     "PARAMS_KEY",
     "ClusterProblem",
+    "apply_assignment_stream",
     "apply_assignments",
     "article_texts",
     "cluster_problems",
     "cluster_summary",
     "dedup_rows",
+    "deferred_count",
     "rebuild_summaries",
     "replace_fingerprints",
     "stale_summaries",
@@ -83,11 +86,30 @@ def cluster_summary(corpus: Corpus) -> dict[str, int]:
     return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
 
 
+def _differs(old: tuple[Any, ...] | None, a: Reassignment) -> bool:
+    """Whether `a` changes a stored (duplicate_of, relation, similarity, containment) row;
+    similarity and containment when they differ by more than 1e-9 (estimates stored as
+    floats)."""
+    if old is None:
+        return False
+    if (old[0], old[1]) != (a.duplicate_of, a.relation):
+        return True
+    for x, y in ((old[2], a.similarity), (old[3], a.containment)):
+        if (x is None) != (y is None) or (x is not None and abs(x - y) > 1e-9):
+            return True
+    return False
+
+
+_UPDATE_ASSIGNMENT = (
+    "UPDATE articles SET duplicate_of = ?, relation = ?, similarity = ?, containment = ? "
+    "WHERE id = ?"
+)
+
+
 def apply_assignments(corpus: Corpus, assignments: Iterable[Reassignment]) -> int:
     """Write the assignments that differ from the stored ones, in one transaction.
 
-    Returns the number of rows changed. Similarity and containment count as changed when they
-    differ by more than 1e-9 (they are estimates stored as floats).
+    Returns the number of rows changed.
     """
     current = {
         row[0]: row[1:]
@@ -95,27 +117,69 @@ def apply_assignments(corpus: Corpus, assignments: Iterable[Reassignment]) -> in
             "SELECT id, duplicate_of, relation, similarity, containment FROM articles"
         )
     }
-
-    def differs(a: Reassignment) -> bool:
-        old = current.get(a.id)
-        if old is None:
-            return False
-        if (old[0], old[1]) != (a.duplicate_of, a.relation):
-            return True
-        for x, y in ((old[2], a.similarity), (old[3], a.containment)):
-            if (x is None) != (y is None) or (x is not None and abs(x - y) > 1e-9):
-                return True
-        return False
-
-    changed = [a for a in assignments if differs(a)]
+    changed = [a for a in assignments if _differs(current.get(a.id), a)]
     if changed:
         with corpus.db.atomic():
             corpus.db.conn.executemany(
-                "UPDATE articles SET duplicate_of = ?, relation = ?, similarity = ?, "
-                "containment = ? WHERE id = ?",
+                _UPDATE_ASSIGNMENT,
                 [(a.duplicate_of, a.relation, a.similarity, a.containment, a.id) for a in changed],
             )
     return len(changed)
+
+
+def apply_assignment_stream(
+    corpus: Corpus, assignments: Iterable[Reassignment], batch: int = 500
+) -> int:
+    """Write assignments as they come (a later one for an id replaces an earlier one), with
+    only `batch` of them in memory, then clear every ``dedup_deferred`` flag: one transaction.
+
+    For a windowed recluster, whose assignments are made while the corpus is read. Returns
+    the number of row writes that changed a row.
+    """
+    changed = 0
+    with corpus.db.atomic():
+        for chunk in _chunks(assignments, batch):
+            last = {a.id: a for a in chunk}
+            marks = ",".join("?" * len(last))
+            current = {
+                row[0]: row[1:]
+                for row in corpus.db.execute(
+                    "SELECT id, duplicate_of, relation, similarity, containment FROM articles "
+                    f"WHERE id IN ({marks})",
+                    list(last),
+                )
+            }
+            rows = [
+                (a.duplicate_of, a.relation, a.similarity, a.containment, a.id)
+                for a in last.values()
+                if _differs(current.get(a.id), a)
+            ]
+            corpus.db.conn.executemany(_UPDATE_ASSIGNMENT, rows)
+            changed += len(rows)
+        corpus.db.execute(
+            "UPDATE articles SET dedup_deferred = NULL WHERE dedup_deferred IS NOT NULL"
+        )
+    return changed
+
+
+def _chunks(items: Iterable[Reassignment], size: int) -> Iterator[list[Reassignment]]:
+    chunk: list[Reassignment] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def deferred_count(corpus: Corpus) -> int:
+    """Articles stored with dedup deferred (older than the window) and not reclustered since."""
+    row = corpus.db.execute(
+        "SELECT COUNT(*) FROM articles INDEXED BY articles_dedup_deferred "
+        "WHERE dedup_deferred IS NOT NULL"
+    ).fetchone()
+    return int(row[0])
 
 
 def article_texts(corpus: Corpus, batch: int = 1000) -> Iterator[list[tuple[int, str, str | None]]]:

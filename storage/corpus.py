@@ -113,6 +113,8 @@ class NewArticle:
     encoding: str | None = None
     content_type: str | None = None
     status: int | None = None
+    #: Older than the dedup window when stored: not compared yet (`recluster --window`).
+    dedup_deferred: bool = False
 
     def article_row(self) -> dict[str, Any]:
         return {
@@ -139,6 +141,7 @@ class NewArticle:
             "similarity": self.similarity,
             "containment": self.containment,
             "extractor_version": self.extractor_version,
+            "dedup_deferred": 1 if self.dedup_deferred else None,
         }
 
 
@@ -342,14 +345,28 @@ class Corpus:
         return found
 
     def fingerprint_batches(
-        self, prefix: int | None = None, batch: int = 8192
+        self, prefix: int | None = None, batch: int = 8192, first_id: int = 0
     ) -> Iterator[list[tuple[int, bytes]]]:
-        """Every (article_id, fingerprint blob) in id order, ``batch`` rows at a time; with
-        ``prefix``, only each blob's first ``prefix`` bytes."""
+        """Every (article_id, fingerprint blob) in id order from ``first_id`` on, ``batch``
+        rows at a time; with ``prefix``, only each blob's first ``prefix`` bytes."""
         blob = "fingerprint" if prefix is None else f"substr(fingerprint, 1, {int(prefix)})"
-        cursor = self.db.execute(f"SELECT article_id, {blob} FROM fingerprints ORDER BY article_id")
+        cursor = self.db.execute(
+            f"SELECT article_id, {blob} FROM fingerprints WHERE article_id >= ? "
+            "ORDER BY article_id",
+            [first_id],
+        )
         while rows := cursor.fetchmany(batch):
             yield rows
+
+    def fingerprints_of(self, ids: Sequence[int]) -> list[tuple[int, bytes]]:
+        """(article_id, fingerprint blob) of those of ``ids`` that have one, in no set order."""
+        found: list[tuple[int, bytes]] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT article_id, fingerprint FROM fingerprints WHERE article_id IN ({marks})"
+            found.extend((int(i), bytes(b)) for i, b in self.db.execute(sql, chunk))
+        return found
 
     def read_ahead(self, read: Callable[[Corpus], Iterator[T]], depth: int = 4) -> Iterator[T]:
         """What ``read(corpus)`` yields, read from now on by a thread with a connection of its

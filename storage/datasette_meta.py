@@ -77,6 +77,9 @@ _ARTICLE_COLUMNS = {
     "published_us": "Publication instant in UTC microseconds, as dedup orders articles "
     "(generated from published; empty for a shape only Python reads).",
     "fetched_us": "Fetch instant in UTC microseconds (generated from fetched_at).",
+    "dedup_deferred": "1: stored while older than the dedup window (COPYDESK_DEDUP_WINDOW), so "
+    "not yet compared with other articles; `copydesk recluster --window` places it. Empty: "
+    "compared.",
 }
 
 _CRAWL_COLUMNS = {

@@ -301,6 +301,20 @@ def handoff(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0010_dedup_deferred")
+def dedup_deferred(db: Database) -> None:
+    """``dedup_deferred`` is 1 on an article stored while older than the dedup window
+    (``COPYDESK_DEDUP_WINDOW``): it was not compared, and stays canonical of its own until
+    ``copydesk recluster --window`` places it (NULL otherwise)."""
+    articles = db.table("articles")
+    if "dedup_deferred" not in articles.columns_dict:
+        articles.add_column("dedup_deferred", int)
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS articles_dedup_deferred ON articles (dedup_deferred) "
+        "WHERE dedup_deferred IS NOT NULL"
+    )
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     MIGRATIONS.apply(db)

@@ -92,6 +92,26 @@ def test_scale_bench_tiny(tmp_path: Path) -> None:
     assert s["sketch_lookups"] > 0
 
 
+@pytest.mark.slow
+def test_scale_bench_with_a_window_measures_both_on_one_corpus(tmp_path: Path) -> None:
+    from copydesk.dedup.order import window_us
+
+    s = dedup_scale.run_size(
+        4000, recent=256, workdir=tmp_path, rebuild_rounds=1, window=window_us("60d")
+    )
+    whole, windowed = s["no_window"], s["window"]
+    assert (s["window_days"], s["span_days"]) == (60, dedup_scale.SPAN_DAYS)
+    assert whole["indexed"] == whole["held_after_insert"] == 4000
+    # 60 of 730 days are held (plus up to one compaction step while inserting)
+    share = 60 / dedup_scale.SPAN_DAYS
+    assert 0 < windowed["indexed"] <= share * 4000 + 1
+    assert windowed["indexed"] <= windowed["held_after_insert"] <= share * 1.125 * 4000 + 1
+    assert windowed["rebuild_peak_rss_mb"] > 0 and windowed["rebuild_seconds"] >= 0
+    # every copy follows its story within days: the window finds every one of them
+    assert windowed["copies"] == whole["copies"] > 0.08 * 4000
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_scale_bench_copies_are_not_exact() -> None:
     from copydesk.dedup import DedupParams, Fingerprint
 

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from copydesk.bench.procstat import current_rss_mb, peak_rss_mb
+from copydesk.corpusdedup import open_deduper
 from copydesk.dedup import Deduper, DedupParams, Fingerprint
 from storage.clusters import PARAMS_KEY, dedup_rows
 from storage.corpus import Corpus, NewArticle
@@ -81,17 +82,66 @@ def synthetic_fingerprints(
             ).to_bytes()
 
 
-def _published(i: int) -> str:
-    return (_EPOCH + timedelta(seconds=60 * i)).isoformat()
+def recent_copy_fingerprints(
+    n: int, params: DedupParams, within: int, seed: int = 7, chunk: int = 10_000
+) -> Iterator[bytes]:
+    """As `synthetic_fingerprints`, but a copy's source is one of the `within` articles just
+    before it (copies within days of their story, as wire copy runs), and only those are held:
+    memory does not grow with n."""
+    rng = np.random.default_rng(seed)
+    within = max(1, within)
+    ring = np.zeros((within, params.num_perm), "<u4")
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        m = stop - start
+        sigs = rng.integers(0, 2**32, size=(m, params.num_perm), dtype=np.uint64).astype("<u4")
+        ek = np.sort(rng.integers(0, 2**32, size=(m, params.entity_k), dtype=np.uint64), axis=1)
+        ev = rng.integers(0, 256, size=(m, params.entity_k), dtype=np.uint8)
+        copy = rng.random(m) < 0.1
+        back = rng.integers(1, within + 1, size=m)
+        flips = rng.random((m, params.num_perm)) < 0.2
+        hashes = rng.bytes(16 * m)
+        for k, i in enumerate(range(start, stop)):
+            sig = sigs[k]
+            if copy[k] and i >= back[k]:
+                sig = ring[(i - int(back[k])) % within].copy()
+                sig[flips[k]] = sigs[k][flips[k]]
+            ring[i % within] = sig
+            yield Fingerprint(
+                hashes[16 * k : 16 * k + 16].hex(),
+                sig.tobytes(),
+                600,
+                ek[k].astype("<u4").tobytes(),
+                ev[k].tobytes(),
+            ).to_bytes()
 
 
-def build_corpus(path: Path, n: int, params: DedupParams) -> float:
-    """Write n synthetic articles with their fingerprints into a corpus at `path`; seconds."""
+def _published(i: int, step: float = 60.0) -> str:
+    return (_EPOCH + timedelta(seconds=step * i)).isoformat()
+
+
+#: With a window, the synthetic corpus spans this many days, and a copy follows its story
+#: within `COPY_DAYS`.
+SPAN_DAYS = 730
+COPY_DAYS = 3
+
+
+def build_corpus(path: Path, n: int, params: DedupParams, spread: bool = False) -> float:
+    """Write n synthetic articles with their fingerprints into a corpus at `path`; seconds.
+
+    One a minute, copies of any earlier article; with `spread`, over `SPAN_DAYS` days with
+    copies within `COPY_DAYS` of their story (`recent_copy_fingerprints`)."""
     start = time.perf_counter()
+    step = SPAN_DAYS * 86_400 / n if spread else 60.0
+    blobs = (
+        recent_copy_fingerprints(n, params, int(COPY_DAYS * 86_400 / step))
+        if spread
+        else synthetic_fingerprints(n, params)
+    )
     with Corpus(path) as corpus:
         corpus.set_meta(PARAMS_KEY, params.to_json())
         batch: list[NewArticle] = []
-        for i, blob in enumerate(synthetic_fingerprints(n, params)):
+        for i, blob in enumerate(blobs):
             url = f"https://synthetic.invalid/{i + 1}"
             batch.append(
                 NewArticle(
@@ -100,8 +150,8 @@ def build_corpus(path: Path, n: int, params: DedupParams) -> float:
                     canonical_url=url,
                     site="synthetic.invalid",
                     text="",
-                    fetched_at=_published(i),
-                    published=_published(i),
+                    fetched_at=_published(i, step),
+                    published=_published(i, step),
                     text_hash=blob[12:28].hex(),
                     fingerprint=blob,
                 )
@@ -113,14 +163,16 @@ def build_corpus(path: Path, n: int, params: DedupParams) -> float:
     return time.perf_counter() - start
 
 
-def _insert_query(path: str, params: DedupParams, recent: int) -> dict[str, Any]:
+def _insert_query(
+    path: str, params: DedupParams, recent: int, window: int | None = None
+) -> dict[str, Any]:
     """Phase 1, in its own process: assign every stored article in publication order."""
     with Corpus(path) as corpus:
         rows = [
             (key, Fingerprint.from_bytes(blob), order) for key, blob, order, _ in dedup_rows(corpus)
         ]
         rss0 = current_rss_mb()
-        dd = Deduper(params, lookup=corpus.fingerprint, recent=recent)
+        dd = Deduper(params, lookup=corpus.fingerprint, recent=recent, window=window)
         start = time.perf_counter()
         for key, fp, order in rows:
             dd.assign(key, fp, order)
@@ -129,6 +181,7 @@ def _insert_query(path: str, params: DedupParams, recent: int) -> dict[str, Any]
         return {
             "seconds": seconds,
             "nbytes": dd.nbytes(),
+            "held": len(dd),
             "copies": dd.copies,
             "sketch_lookups": lookups,
             "rss_before_mb": rss0,
@@ -136,17 +189,12 @@ def _insert_query(path: str, params: DedupParams, recent: int) -> dict[str, Any]
         }
 
 
-def _rebuild(path: str, params: DedupParams) -> dict[str, Any]:
+def _rebuild(path: str, params: DedupParams, window: int | None = None) -> dict[str, Any]:
     """Phase 2, in its own process: rebuild the index from the corpus, as a spider opening."""
     rss0 = current_rss_mb()
     start = time.perf_counter()
     with Corpus(path) as corpus:
-        dd = Deduper(params, lookup=corpus.fingerprint)
-        prefix = dd.stored_prefix
-        dd.load_stored(
-            corpus.read_ahead(Corpus.dedup_orders),
-            corpus.read_ahead(lambda c: c.fingerprint_batches(prefix)),
-        )
+        dd = open_deduper(corpus, params, window)
         seconds = time.perf_counter() - start
         return {
             "seconds": seconds,
@@ -170,44 +218,71 @@ def run_size(
     recent: int = RECENT,
     workdir: Path | None = None,
     rebuild_rounds: int = 3,
+    window: int | None = None,
+    insert: bool = True,
 ) -> dict[str, Any]:
     """Measure one index size; the corpus is written under `workdir` (a temporary directory).
 
     The rebuild is timed `rebuild_rounds` times, each in a fresh process; its figures are
-    those of the median round."""
+    those of the median round. With a `window` (microseconds) the corpus spans `SPAN_DAYS`
+    days with copies within `COPY_DAYS`, and every phase runs twice on it, without and with
+    the window. Without `insert`, only the rebuild is measured."""
     params = params or DedupParams()
+    variants: list[int | None] = [None, window] if window is not None else [None]
     with tempfile.TemporaryDirectory(dir=workdir, prefix="dedup-scale-") as tmp:
         path = Path(tmp) / "corpus.db"
-        write_s = build_corpus(path, n, params)
+        write_s = build_corpus(path, n, params, spread=window is not None)
         db_mb = path.stat().st_size / 2**20
-        ins = _in_child(_insert_query, str(path), params, recent)
-        rebuilds = [_in_child(_rebuild, str(path), params) for _ in range(rebuild_rounds)]
-    reb = sorted(rebuilds, key=lambda r: r["seconds"])[len(rebuilds) // 2]
-    ms = 1000 * ins["seconds"] / n
-    per_doc = ins["nbytes"] / n
-    peak_per_doc = max(ins["peak_rss_mb"] - ins["rss_before_mb"], 0.0) * 2**20 / n
-    rebuild_per_m = reb["seconds"] * 1_000_000 / n
+        figures = []
+        for w in variants:
+            ins = _in_child(_insert_query, str(path), params, recent, w) if insert else None
+            rebuilds = [_in_child(_rebuild, str(path), params, w) for _ in range(rebuild_rounds)]
+            figures.append(_figures(n, ins, rebuilds))
+    common = {"size": n, "corpus_write_seconds": write_s, "corpus_mb": db_mb}
+    if window is None:
+        return {**figures[0], **common}
     return {
-        "size": n,
-        "insert_query_ms_per_article": ms,
-        "ram_bytes_per_article": per_doc,
-        "peak_rss_bytes_per_article": peak_per_doc,
+        **common,
+        "window_days": window / 86_400_000_000,
+        "span_days": SPAN_DAYS,
+        "copy_days": COPY_DAYS,
+        "no_window": figures[0],
+        "window": figures[1],
+    }
+
+
+def _figures(n: int, ins: dict[str, Any] | None, rebuilds: list[dict[str, Any]]) -> dict[str, Any]:
+    reb = sorted(rebuilds, key=lambda r: r["seconds"])[len(rebuilds) // 2]
+    rebuild_per_m = reb["seconds"] * 1_000_000 / n
+    out: dict[str, Any] = {
         "rebuild_seconds": reb["seconds"],
         "rebuild_seconds_rounds": [r["seconds"] for r in rebuilds],
         "rebuild_seconds_per_million": rebuild_per_m,
         "rebuild_peak_rss_bytes_per_article": max(reb["peak_rss_mb"] - reb["rss_before_mb"], 0.0)
         * 2**20
         / n,
+        "rebuild_peak_rss_mb": reb["peak_rss_mb"],
+        "indexed": reb["indexed"],
+    }
+    if ins is None:
+        return out
+    ms = 1000 * ins["seconds"] / n
+    per_doc = ins["nbytes"] / n
+    peak_per_doc = max(ins["peak_rss_mb"] - ins["rss_before_mb"], 0.0) * 2**20 / n
+    return {
+        "insert_query_ms_per_article": ms,
+        "ram_bytes_per_article": per_doc,
+        "peak_rss_bytes_per_article": peak_per_doc,
+        **out,
         "targets_met": {
             "insert_query_le_1ms": ms <= TARGET_MS_PER_ARTICLE,
             "ram_le_1kb": per_doc <= TARGET_BYTES_PER_ARTICLE,
             "rebuild_le_10s_per_million": rebuild_per_m <= TARGET_REBUILD_S_PER_MILLION,
         },
-        "indexed": reb["indexed"],
+        "held_after_insert": ins["held"],
+        "index_mb_after_insert": ins["nbytes"] / 2**20,
         "copies": ins["copies"],
         "sketch_lookups": ins["sketch_lookups"],
-        "corpus_write_seconds": write_s,
-        "corpus_mb": db_mb,
     }
 
 
@@ -215,5 +290,20 @@ def run(
     sizes: Sequence[int] = (100_000, 1_000_000),
     params: DedupParams | None = None,
     workdir: Path | None = None,
+    window: int | None = None,
+    insert: bool = True,
+    rebuild_rounds: int = 3,
 ) -> dict[str, Any]:
-    return {"sizes": [run_size(n, params, workdir=workdir) for n in sizes]}
+    return {
+        "sizes": [
+            run_size(
+                n,
+                params,
+                workdir=workdir,
+                window=window,
+                insert=insert,
+                rebuild_rounds=rebuild_rounds,
+            )
+            for n in sizes
+        ]
+    }

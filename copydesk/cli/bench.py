@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from copydesk.cli import cli, echo_json
+from copydesk.dedup.order import WindowError, window_us
 
 
 @cli.group()
@@ -89,7 +90,28 @@ def bench_dedup_sets(out_dir: Path, csv_dir: Path | None, wcxb_dir: Path | None)
     help="Where the temporary corpus is written (~1.3 GB per million articles); "
     "default: the system temporary directory.",
 )
-def bench_dedup_scale(sizes: str, workdir: Path | None) -> None:
+@click.option(
+    "--window",
+    default=None,
+    metavar="DURATION",
+    help="Also measure with a dedup window (60d): the corpus then spans two years with copies "
+    "within three days, and each phase runs without and with the window on it.",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(1),
+    default=3,
+    show_default=True,
+    help="Rebuild rounds (each in a fresh process; the median is reported).",
+)
+@click.option(
+    "--no-insert",
+    is_flag=True,
+    help="Only the rebuild (skips insert + query, which holds every fingerprint in memory).",
+)
+def bench_dedup_scale(
+    sizes: str, workdir: Path | None, window: str | None, rounds: int, no_insert: bool
+) -> None:
     """Insert and query synthetic articles at scale: time, memory and rebuild per article.
 
     For each size, writes that many synthetic fingerprints (10% planted near copies) into a
@@ -106,7 +128,19 @@ def bench_dedup_scale(sizes: str, workdir: Path | None) -> None:
         raise click.BadParameter(f"not a list of integers: {sizes}") from exc
     if not numbers or min(numbers) < 1:
         raise click.BadParameter(f"sizes must be positive integers: {sizes}")
-    echo_json(dedup_scale.run(sizes=numbers, workdir=workdir))
+    try:
+        window_micros = window_us(window)
+    except WindowError as exc:
+        raise click.BadParameter(str(exc), param_hint="--window") from exc
+    echo_json(
+        dedup_scale.run(
+            sizes=numbers,
+            workdir=workdir,
+            window=window_micros,
+            insert=not no_insert,
+            rebuild_rounds=rounds,
+        )
+    )
 
 
 @bench.command("extract")

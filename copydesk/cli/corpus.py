@@ -9,6 +9,7 @@ import click
 from copydesk.cli import DB_OPTION, cli, echo_json, resolve_db
 from copydesk.handoff import HandoffError, connect
 from copydesk.handoff import status as handoff_status
+from storage.clusters import deferred_count
 from storage.corpus import Corpus, CorpusError
 
 
@@ -28,6 +29,7 @@ def info(db_path: Path | None, redis_url: str | None) -> None:
             report = {
                 "corpus": str(corpus.path),
                 **corpus.summary(),
+                "dedup_deferred": deferred_count(corpus),
                 "last_crawl": corpus.last_crawl(),
             }
         if redis_url:

@@ -10,10 +10,12 @@ import click
 
 from copydesk.cli import DB_OPTION, cli, echo_json, resolve_db
 from copydesk.dedup import DedupParams, ParamsMismatch
+from copydesk.dedup.order import WindowError, window_us
 from copydesk.maintenance import recluster, refingerprint
 from storage.clusters import (
     cluster_problems,
     cluster_summary,
+    deferred_count,
     rebuild_summaries,
     stale_summaries,
 )
@@ -42,6 +44,14 @@ logger = logging.getLogger(__name__)
     help="Only refill the browse summaries (site_days, wire_summaries) from the articles.",
 )
 @click.option(
+    "--window",
+    default=None,
+    metavar="DURATION",
+    help="Slide a dedup index of this publication window (60d, 8w; as COPYDESK_DEDUP_WINDOW) "
+    "along the corpus instead of holding every article: memory follows the window. Places "
+    "the articles stored with dedup deferred.",
+)
+@click.option(
     "--jobs",
     type=int,
     default=os.cpu_count() or 1,
@@ -49,17 +59,28 @@ logger = logging.getLogger(__name__)
     help="Worker processes for --rebuild.",
 )
 def recluster_command(
-    db_path: Path | None, rebuild: bool, check: bool, rebuild_summaries_only: bool, jobs: int
+    db_path: Path | None,
+    rebuild: bool,
+    check: bool,
+    rebuild_summaries_only: bool,
+    window: str | None,
+    jobs: int,
 ) -> None:
     """Rebuild all wire-copy clusters in publication order from the stored fingerprints.
 
     The earliest published article of each cluster becomes its canonical; every copy is
     verified against it. The answer does not depend on the order the crawl met the pages in.
+    With --window, the index slides along publication time (memory follows the window) and
+    the articles stored with dedup deferred are placed too.
     Prints a JSON summary (clusters, copies, changed rows). With --check, lists rows that break
     the cluster invariants or summary rows that disagree with the articles, and fails if there
     are any.
     """
     params = DedupParams()
+    try:
+        window_micros = window_us(window)
+    except WindowError as exc:
+        raise click.BadParameter(str(exc), param_hint="--window") from exc
     try:
         with Corpus(resolve_db(db_path), create=False) as corpus:
             if rebuild_summaries_only:
@@ -86,10 +107,17 @@ def recluster_command(
                         f"{len(stale)} summary rows disagree with the articles:\n{lines}\n"
                         "run `copydesk recluster --rebuild-summaries` to refill them"
                     )
-                echo_json({"problems": 0, "summary_problems": 0, **cluster_summary(corpus)})
+                echo_json(
+                    {
+                        "problems": 0,
+                        "summary_problems": 0,
+                        **cluster_summary(corpus),
+                        "dedup_deferred": deferred_count(corpus),
+                    }
+                )
                 return
             refingerprinted = refingerprint(corpus, params, jobs, progress=True) if rebuild else 0
-            result = recluster(corpus, params)
+            result = recluster(corpus, params, window_micros)
             echo_json({"refingerprinted": refingerprinted, **result})
     except ParamsMismatch as exc:
         raise click.ClickException(str(exc)) from exc

@@ -13,8 +13,10 @@ import redis
 
 from copydesk.cli import DB_OPTION, cli, echo_json, resolve_db
 from copydesk.dedup import DedupParams
+from copydesk.dedup.order import WindowError, window_us
 from copydesk.handoff import HandoffError, connect
 from copydesk.writer import Writer
+from crawler import settings as crawl_settings
 from crawler.lock import Locked
 from storage.corpus import CorpusError
 
@@ -29,13 +31,20 @@ EXIT_LOCKED = 75
 @DB_OPTION
 @click.option("--batch", type=int, default=200, show_default=True, help="Articles per transaction.")
 @click.option(
+    "--window",
+    default=crawl_settings.COPYDESK_DEDUP_WINDOW,
+    show_default="COPYDESK_DEDUP_WINDOW: no window",
+    help="Publication window of the dedup index (60d, 8w); set it as the crawls set "
+    "COPYDESK_DEDUP_WINDOW. Older articles are stored with dedup deferred.",
+)
+@click.option(
     "--idle-exit",
     type=float,
     default=None,
     help="Exit once no article arrived for this many seconds (default: run until stopped).",
 )
 def writer_command(
-    redis_url: str, db_path: Path | None, batch: int, idle_exit: float | None
+    redis_url: str, db_path: Path | None, batch: int, window: str, idle_exit: float | None
 ) -> None:
     """Store the articles crawl shards hand off through Redis into the corpus.
 
@@ -54,8 +63,12 @@ def writer_command(
 
     saved = {s: signal.signal(s, request_stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
+        window_micros = window_us(window)
+    except WindowError as exc:
+        raise click.BadParameter(str(exc), param_hint="--window") from exc
+    try:
         client = connect(redis_url)
-        with Writer(client, db, DedupParams(), batch=batch) as writer:
+        with Writer(client, db, DedupParams(), batch=batch, window=window_micros) as writer:
             totals = writer.run(idle_exit=idle_exit, should_stop=lambda: stop)
     except Locked as exc:
         click.echo(f"copydesk: {exc}; not starting a second writer", err=True)

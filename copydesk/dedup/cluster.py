@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -40,6 +40,10 @@ OrderBatch = tuple[
     Sequence[tuple[int, int | None, int | None, int | None]],
     Mapping[int, tuple[str | None, str]],
 ]
+#: Batches of (article id, fingerprint blob) in id order, or a function of the first id wanted
+#: that returns them.
+FingerprintBatches = Iterable[Sequence[tuple[int, bytes]]]
+Fingerprints = FingerprintBatches | Callable[[int], FingerprintBatches]
 
 #: b-bit minwise hashing (Li & König): the index and the verifier keep the low 16 bits of each
 #: MinHash value (the corpus keeps all 32). Two different values agree on them by chance with
@@ -48,6 +52,10 @@ _SIG_BITS = 16
 _CHANCE = 2.0**-_SIG_BITS
 #: A match with under this share of the other's shingles is a part of it (see `_part_of`).
 _PART = 0.8
+#: `_canon` of a copy whose canonical left the window: it is no candidate any more.
+EVICTED = -2
+#: With a window, the index is compacted each time its horizon moved on by this share of it.
+SLACK = 0.125
 
 
 def _low_bits(sigs: np.ndarray) -> np.ndarray:
@@ -67,6 +75,8 @@ class Assignment:
     relation: str | None  # "exact" | "near" | "contained" | None
     similarity: float | None
     containment: float | None
+    #: Published before the window's horizon: not compared, not indexed (see `Deduper`).
+    deferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,16 @@ class Deduper:
     Signatures are datasketch MinHashes (`DedupParams.scheme`); the LSH index is copydesk's own
     `BandIndex` (sorted uint64 runs, ~0.53 KB per article at 64 bands) rather than datasketch's
     `MinHashLSH` (dicts of lists, ~3.3 KB per article), to stay near the 1 KB/article budget.
+
+    With a `window` (microseconds), the index is bounded in publication time. An article's time
+    is its publication instant, or its fetch instant when that is earlier (a page dated in the
+    future) or the page is undated. The horizon is the newest time seen minus the window: an
+    article older than the horizon is not compared nor indexed (its assignment says
+    `deferred`; `recluster_window` places it later), and articles that fall behind the horizon
+    stop being candidates at once and leave memory when the index is compacted, each time the
+    horizon moved on by `SLACK` of the window. The newest time seen, not the clock, sets the
+    horizon: a backfill of an old year into a fresh corpus is compared within its own weeks,
+    and a crawl that stops for a month does not find its index empty when it starts again.
     """
 
     def __init__(
@@ -93,10 +113,23 @@ class Deduper:
         params: DedupParams | None = None,
         lookup: FingerprintLookup | None = None,
         recent: int = 4096,
+        window: int | None = None,
+        slack: float = SLACK,
     ) -> None:
         """`lookup(key)` returns a stored article's fingerprint: with it, name/number sketches
         of all but the `recent` last assigned articles are read back from storage when needed
-        instead of being held in memory (see `RecentSketches`)."""
+        instead of being held in memory (see `RecentSketches`). `window`: the publication
+        window of the index in microseconds (None: unbounded)."""
+        if window is not None and window <= 0:
+            raise ValueError(f"dedup window must be positive, got {window} µs; omit it for none")
+        self.window = window
+        self.slack = slack
+        #: The newest article time indexed (None before the first one).
+        self.newest: int | None = None
+        self._compacted_at: int | None = None
+        #: Articles dropped from the index by compaction, and articles deferred, so far.
+        self.evicted = 0
+        self.deferred = 0
         self.params = params or DedupParams()
         p = self.params
         self._coefs = band_coefficients(p.bands, p.seed)
@@ -120,7 +153,8 @@ class Deduper:
         #: canonicals found to be compilation pages: nothing joins them as a part any more.
         self._hubs: set[int] = set()
         self._new_hubs: list[int] = []
-        #: How many indexed articles are currently copies (point at another canonical).
+        #: How many indexed articles are copies (point at another canonical), counting those
+        #: a window's compaction dropped since.
         self.copies = 0
 
     def __len__(self) -> int:
@@ -129,8 +163,79 @@ class Deduper:
     def _set_canon(self, i: int, c: int) -> None:
         """Point article i at canonical c (i itself: canonical; -1: undecided); counts copies."""
         before = int(self._canon[i])
-        self.copies += (c >= 0 and c != i) - (before >= 0 and before != i)
+        self.copies += (c >= 0 and c != i) - (before not in (-1, i))
         self._canon.set(i, c)
+
+    # ---- the window ----------------------------------------------------------------------
+    @property
+    def horizon(self) -> int | None:
+        """The oldest article time compared (None: no window, or nothing indexed yet)."""
+        if self.window is None or self.newest is None:
+            return None
+        return self.newest - self.window
+
+    def _advance(self, t: int) -> None:
+        """Note an indexed article's time; compact when the horizon moved far enough."""
+        if t >= UNDATED or (self.newest is not None and t <= self.newest):
+            return
+        self.newest = t
+        h = self.horizon
+        assert h is not None and self.window is not None
+        if self._compacted_at is None:
+            self._compacted_at = h
+        elif h - self._compacted_at >= self.slack * self.window:
+            self.compact()
+
+    def _times(self, ids: np.ndarray) -> np.ndarray:
+        return np.minimum(self._pub.take(ids), self._fetch.take(ids))
+
+    def _in_window(self, ids: np.ndarray) -> np.ndarray:
+        h = self.horizon
+        return ids if h is None or len(ids) == 0 else ids[self._times(ids) >= h]
+
+    def compact(self) -> None:
+        """Drop the articles behind the horizon from memory and rebuild the LSH index from the
+        others; copies whose canonical is dropped stop being candidates (`EVICTED`)."""
+        h = self.horizon
+        if h is None:
+            return
+        self._compacted_at = h
+        n = len(self)
+        keep = np.flatnonzero(np.minimum(self._pub.all(), self._fetch.all()) >= h)
+        if len(keep) == n:
+            return
+        moved = np.full(n, -1, np.int64)
+        moved[keep] = np.arange(len(keep))
+        old = self._canon.all()[keep]
+        canon = np.where(old >= 0, moved[np.maximum(old, 0)], EVICTED)
+        canon[canon < 0] = EVICTED
+        for name in ("_keys", "_sig", "_nsh", "_thash", "_pub", "_fetch"):
+            setattr(self, name, getattr(self, name).kept(keep))
+        self._canon = Column(np.int64)
+        self._canon.extend(canon)
+        self._sketches.compact(keep, moved)
+        self._parts = {
+            int(moved[c]): [int(moved[m]) for m in ms if moved[m] >= 0]
+            for c, ms in self._parts.items()
+            if moved[c] >= 0
+        }
+        self._hubs = {int(moved[c]) for c in self._hubs if moved[c] >= 0}
+        self.evicted += n - len(keep)
+        self._reindex()
+
+    def _reindex(self) -> None:
+        """A new LSH index of every article held (after a compaction)."""
+        p = self.params
+        self._index = BandIndex(p.bands)
+        builder = RunBuilder(len(self) * p.bands)
+        for ci, chunk in enumerate(self._sig.chunks):
+            start = ci << 14
+            rows = min(len(chunk), len(self) - start)
+            live = np.flatnonzero(self._nsh.chunks[ci][:rows] > 0)
+            if len(live):
+                keys = band_keys(chunk[live], p.bands, p.rows, self._coefs)
+                builder.add(composite(keys, live + start))
+        self._index.add_runs(builder.runs())
 
     def nbytes(self) -> int:
         """Bytes held in the Deduper's arrays (columns and LSH index)."""
@@ -138,14 +243,14 @@ class Deduper:
         return sum(c.nbytes() for c in cols) + self._sketches.nbytes() + self._index.nbytes()
 
     # ---- storage -------------------------------------------------------------------------
-    def _append(self, key: int, fp: Fingerprint, order: OrderKey, canon: int) -> int:
+    def _append(self, key: int, fp: Fingerprint, pub: int, fetch: int, canon: int) -> int:
         i = self._keys.append(key)
         self._sig.append(_low_bits(fp.sig))
         self._nsh.append(fp.n_shingles)
         self._thash.append(int(fp.text_hash[:16], 16))
         self._sketches.append(i, key, fp)
-        self._pub.append(instant_us(order[0]))
-        self._fetch.append(instant_us(order[1]))
+        self._pub.append(pub)
+        self._fetch.append(fetch)
         self._canon.append(i if canon < 0 else canon)
         return i
 
@@ -263,11 +368,11 @@ class Deduper:
         if len(ids) == 0:
             return []
         ids = np.unique(ids)
-        ids = ids[ids != i]
+        ids = self._in_window(ids[ids != i])
         canons = self._canon.take(ids)
-        if assigned_only:
+        if assigned_only or self.window is not None:
             canons = canons[canons >= 0]
-        return sorted(set(canons.tolist()) - {i})
+        return sorted(set(self._in_window(np.unique(canons)).tolist()) - {i})
 
     def _best(self, i: int, canons: list[int]) -> tuple[int, _Verdict] | None:
         verdicts = [(c, self._verify(i, c)) for c in canons]
@@ -313,7 +418,19 @@ class Deduper:
         Only canonicals are verified against, so copies never chain.
         """
         self._check_fp(fp)
-        i = self._append(key, fp, order, -1)
+        return self._place(key, fp, instant_us(order[0]), instant_us(order[1]), defer=True)
+
+    def _place(
+        self, key: int, fp: Fingerprint, pub: int, fetch: int, defer: bool
+    ) -> list[Assignment]:
+        if self.window is not None:
+            t = min(pub, fetch)
+            h = self.horizon
+            if defer and h is not None and t < h:
+                self.deferred += 1
+                return [Assignment(key, None, None, None, None, deferred=True)]
+            self._advance(t)
+        i = self._append(key, fp, pub, fetch, -1)
         keys = self._keys_of(fp)
         canons = self._candidates(i, keys, False) if fp.n_shingles else []
         if fp.n_shingles:
@@ -415,37 +532,46 @@ class Deduper:
     def load_stored(
         self,
         orders: Iterable[OrderBatch],
-        fingerprints: Iterable[Sequence[tuple[int, bytes]]],
+        fingerprints: Fingerprints,
     ) -> None:
         """Rebuild from a corpus: `orders` and `fingerprints` are batches of id-ordered rows
         as `Corpus.dedup_orders()` and `Corpus.fingerprint_batches(self.stored_prefix)` yield
-        them. Articles without a fingerprint are not indexed.
+        them. Articles without a fingerprint are not indexed. `fingerprints` may be a function
+        of the first article id wanted, called once the orders are read: with a window, only
+        the articles within it (from the newest stored time) are loaded.
 
         Rows become numpy columns a batch at a time and the LSH index is built as one sorted
         run, so a rebuild costs a few microseconds per article, SQLite read included.
         """
+        sources: list[object] = [orders] if callable(fingerprints) else [orders, fingerprints]
         try:
             with _gc_paused():
-                self._load_stored(orders, fingerprints)
+                self._load_stored(orders, fingerprints, sources)
         finally:  # stop read-ahead threads when a batch was refused
-            for source in (orders, fingerprints):
+            for source in sources:
                 close = getattr(source, "close", None)
                 if close is not None:
                     close()
 
     def _load_stored(
-        self,
-        orders: Iterable[OrderBatch],
-        fingerprints: Iterable[Sequence[tuple[int, bytes]]],
+        self, orders: Iterable[OrderBatch], fingerprints: Fingerprints, sources: list[object]
     ) -> None:
-        batches = [_order_columns(rows) for rows in orders]
-        if batches:
-            ids, pub, fetch, dup = (np.concatenate(c) for c in zip(*batches, strict=True))
-        else:
-            ids = pub = fetch = dup = np.zeros(0, np.int64)
-        del batches
+        ids, pub, fetch, dup = _order_arrays(orders)
         if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
             raise ValueError("order rows must come in increasing id order")
+        outside = np.zeros(0, np.int64)
+        if self.window is not None and len(ids):
+            t = np.minimum(pub, fetch)
+            dated = t[t < UNDATED]
+            if len(dated):
+                self.newest = max(int(dated.max()), self.newest or int(dated.max()))
+                self._compacted_at = self.horizon
+                inside = t >= self.newest - self.window
+                outside = ids[~inside]
+                ids, pub, fetch, dup = ids[inside], pub[inside], fetch[inside], dup[inside]
+        if callable(fingerprints):
+            fingerprints = fingerprints(int(ids[0]) if len(ids) else 0)
+            sources.append(fingerprints)
         loader = _Loader(self, capacity=len(ids))
         orphans = 0
         for rows in fingerprints:
@@ -454,7 +580,8 @@ class Deduper:
             pos = np.minimum(np.searchsorted(ids, keys), max(len(ids) - 1, 0))
             found = (ids[pos] == keys) if len(ids) else np.zeros(len(keys), bool)
             if not found.all():
-                orphans += int((~found).sum())
+                lost = keys[~found]
+                orphans += len(lost) - int(np.isin(lost, outside).sum())
                 blobs = tuple(b for b, ok in zip(blobs, found.tolist(), strict=True) if ok)
                 keys, pos = keys[found], pos[found]
             if len(keys):
@@ -488,6 +615,36 @@ class Deduper:
                 out[a.key] = a
         return [out[int(k)] for k in self._keys.all()[order]]
 
+    def recluster_window(
+        self,
+        orders: Iterable[OrderBatch],
+        read: Callable[[list[int]], Iterable[tuple[int, bytes]]],
+        batch: int = 2048,
+    ) -> Iterator[Assignment]:
+        """Cluster a corpus afresh in publication order with a sliding index: each article is
+        compared with the canonicals published within the window before it, and articles leave
+        memory as the window moves on, so memory follows the window, not the corpus.
+
+        `orders` are `Corpus.dedup_orders()` batches; `read(ids)` returns the full fingerprint
+        blobs of those articles (any order; articles without one are left out, as in
+        `recluster`). This Deduper must be empty and have a window. Assignments come in the
+        order they are made: a later one for the same key replaces an earlier one.
+        """
+        if self.window is None or len(self):
+            raise ValueError("recluster_window needs an empty Deduper with a window")
+        ids, pub, fetch, _ = _order_arrays(orders)
+        order = np.lexsort((ids, fetch, pub))
+        for start in range(0, len(order), batch):
+            pos = order[start : start + batch]
+            blobs = dict(read(ids[pos].tolist()))
+            for k in pos.tolist():
+                blob = blobs.get(int(ids[k]))
+                if blob is None:
+                    continue
+                fp = Fingerprint.from_bytes(blob)
+                self._check_fp(fp)
+                yield from self._place(int(ids[k]), fp, int(pub[k]), int(fetch[k]), defer=False)
+
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
@@ -506,6 +663,14 @@ def _int_column(values: tuple[int | None, ...], default: int) -> np.ndarray:
     if None not in values:
         return np.array(values, np.int64)
     return np.fromiter((default if v is None else v for v in values), np.int64, len(values))
+
+
+def _order_arrays(orders: Iterable[OrderBatch]) -> tuple[np.ndarray, ...]:
+    """(ids, published, fetched, duplicate_of or -1) of every order row, as int64 arrays."""
+    batches = [_order_columns(rows) for rows in orders]
+    if not batches:
+        return tuple(np.zeros(0, np.int64) for _ in range(4))
+    return tuple(np.concatenate(c) for c in zip(*batches, strict=True))
 
 
 def _order_columns(batch: OrderBatch) -> tuple[np.ndarray, ...]:
@@ -573,9 +738,18 @@ class _Loader:
         dk = np.concatenate(self.dups)
         pos = np.minimum(np.searchsorted(sorted_keys, dk), len(sorted_keys) - 1)
         valid = (dk >= 0) & (sorted_keys[pos] == dk)
-        missing = int(((dk >= 0) & ~valid).sum())
-        if missing:
-            logger.warning("%d duplicate_of keys not loaded; treated as canonical", missing)
+        lost = (dk >= 0) & ~valid
         canon = np.where(valid, by_key[pos], np.arange(start, start + n))
+        if dd.window is not None:  # a canonical behind the horizon: its copies are no candidates
+            canon[lost] = EVICTED
+            dd.copies += int(lost.sum())
+        elif lost.any():
+            logger.warning("%d duplicate_of keys not loaded; treated as canonical", int(lost.sum()))
         dd._canon.extend(canon.astype(np.int64))
         dd.copies += int(valid.sum())
+        if dd.window is not None:  # what was loaded sets the horizon; older ones leave
+            t = np.minimum(dd._pub.all(), dd._fetch.all())
+            dated = t[t < UNDATED]
+            if len(dated):
+                dd.newest = max(int(dated.max()), dd.newest or int(dated.max()))
+                dd.compact()

@@ -38,6 +38,12 @@ class InMemorySketches:
         self._keys.extend(d.entity_keys)
         self._vals.extend(d.entity_values)
 
+    def compact(self, keep: np.ndarray, moved: np.ndarray) -> None:
+        """Keep the rows of positions `keep` only (they become 0, 1, ...)."""
+        self._len = self._len.kept(keep)
+        self._keys = self._keys.kept(keep)
+        self._vals = self._vals.kept(keep)
+
     def get(self, i: int, key: int) -> Sketch:
         n = int(self._len[i])
         return self._keys[i][:n], self._vals[i][:n]
@@ -75,6 +81,23 @@ class RecentSketches:
 
     def extend(self, keys: np.ndarray, d: Decoded) -> None:
         """Loaded articles are stored already: nothing to keep."""
+
+    def compact(self, keep: np.ndarray, moved: np.ndarray) -> None:
+        """Renumber the ring after the Deduper dropped positions: `moved[old]` is the new
+        position (-1: dropped). Sketches of kept articles stay (they may not be committed yet);
+        when two land on one slot, the later article keeps it."""
+        slots = np.flatnonzero(self._owner >= 0)
+        slots = slots[np.argsort(self._owner[slots], kind="stable")]
+        owner, keys = self._owner.copy(), self._keys.copy()
+        vals, lens = self._vals.copy(), self._len.copy()
+        self._owner[:] = -1
+        for slot in slots.tolist():
+            new = int(moved[owner[slot]])
+            if new < 0:
+                continue
+            to = new % len(self._owner)
+            self._owner[to] = new
+            self._keys[to], self._vals[to], self._len[to] = keys[slot], vals[slot], lens[slot]
 
     def get(self, i: int, key: int) -> Sketch:
         slot = i % len(self._owner)

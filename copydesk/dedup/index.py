@@ -73,6 +73,16 @@ class Column:
     def nbytes(self) -> int:
         return sum(c.nbytes for c in self.chunks)
 
+    def kept(self, keep: np.ndarray) -> Column:
+        """A new column of the rows at positions `keep` (increasing), a chunk at a time."""
+        out = Column(self.dtype, self.tail)
+        bounds = np.searchsorted(keep, np.arange(0, len(self.chunks) + 1) << CHUNK_BITS)
+        for ci, chunk in enumerate(self.chunks):
+            rows = keep[bounds[ci] : bounds[ci + 1]] - (ci << CHUNK_BITS)
+            if len(rows):
+                out.extend(chunk[rows])
+        return out
+
 
 def band_coefficients(bands: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.Generator(np.random.PCG64([seed, 0xBA4D]))

@@ -3,18 +3,40 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["UNDATED", "instant_us", "instants_us"]
+__all__ = ["UNDATED", "WindowError", "instant_us", "instants_us", "window_us"]
 
 logger = logging.getLogger(__name__)
 
 #: The instant of an undated article: it sorts after every dated one.
 UNDATED = int(np.iinfo(np.int64).max)
+
+_WINDOW = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdw])\s*$", re.I)
+_UNIT_US = {"h": 3_600_000_000, "d": 86_400_000_000, "w": 604_800_000_000}
+
+
+class WindowError(ValueError):
+    """A dedup window that is not a duration like ``60d``."""
+
+
+def window_us(value: str | None) -> int | None:
+    """A dedup window (``12h``, ``60d``, ``8w``) in microseconds; empty: no window (None)."""
+    if not value or not value.strip():
+        return None
+    match = _WINDOW.match(value)
+    amount = float(match.group(1)) if match else 0.0
+    if match is None or amount <= 0:
+        raise WindowError(
+            f"dedup window {value!r} is not a positive duration: write it as 12h, 60d or 8w "
+            "(COPYDESK_DEDUP_WINDOW or --window), or leave it empty for no window"
+        )
+    return int(amount * _UNIT_US[match.group(2).lower()])
 
 
 @lru_cache(maxsize=4096)
