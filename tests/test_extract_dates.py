@@ -42,6 +42,20 @@ HEAD = '<html><head><meta property="article:published_time" content="2025-03-11T
             "2025-03-11",
         ),
         ("2025-03-11", "<p>no metadata</p>", "2025-03-11"),
+        # the same moment in UTC (meta) and at the page's offset (<time>): the local day
+        (
+            "2025-03-11",
+            '<meta property="article:published_time" content="2025-03-11T03:37:00Z">'
+            '<time datetime="2025-03-10T23:37:00-04:00">March 10</time>',
+            "2025-03-10T23:37:00-04:00",
+        ),
+        # another moment at a local offset (a comment's time) changes nothing
+        (
+            "2025-03-11",
+            '<meta property="article:published_time" content="2025-03-11T03:37:00Z">'
+            '<time datetime="2025-03-10T20:00:00-04:00">March 10</time>',
+            "2025-03-11T03:37:00+00:00",
+        ),
         (None, HEAD, None),
         (
             "2025-03-11",

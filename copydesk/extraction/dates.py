@@ -30,6 +30,10 @@ _TIME = re.compile(
 )
 
 
+# Any <time datetime>: read only for the local form of a moment stated in UTC elsewhere.
+_ANY_TIME = re.compile(r"<time\b[^>]*?datetime\s*=\s*[\"']([^\"']+)[\"']", re.I)
+
+
 def _instants(html: str) -> list[datetime]:
     found: list[str] = []
     for tag in _META.finditer(html):
@@ -38,6 +42,10 @@ def _instants(html: str) -> list[datetime]:
             found.append(content.group(1))
     found.extend(_JSONLD.findall(html))
     found.extend(a or b for a, b in _TIME.findall(html))
+    return _parsed(found)
+
+
+def _parsed(found: list[str]) -> list[datetime]:
     out = []
     for value in found:
         try:
@@ -55,13 +63,26 @@ def published_timestamp(day: str | None, html: str | bytes) -> str | None:
     the page states the time and its offset.
 
     The page's own stated instant is used only when it falls on the same day (in its own time
-    zone) as the date htmldate chose, so a modified date or a related story's date never wins.
-    Without one, the day is returned unchanged.
+    zone) as the date htmldate chose, so a modified date or a related story's date never wins;
+    when the page gives that instant in UTC and the same moment at a local offset elsewhere,
+    the local one is kept (and its day). Without one, the day is returned unchanged.
     """
     if not day:
         return None
     text = html if isinstance(html, str) else html.decode("utf-8", "replace")
     for instant in _instants(text):
         if instant.date().isoformat() == day[:10]:
+            if not instant.utcoffset():
+                instant = _local(instant, _parsed(_ANY_TIME.findall(text)) + _instants(text))
             return instant.replace(microsecond=0).isoformat()
     return day
+
+
+def _local(instant: datetime, instants: list[datetime]) -> datetime:
+    """``instant`` as the page states it in its own time zone: a page giving the same moment in
+    UTC (a meta tag) and at its local offset (a ``<time>`` element, JSON-LD) published it on
+    the local day."""
+    for other in instants:
+        if other.utcoffset() and other == instant:
+            return other
+    return instant
