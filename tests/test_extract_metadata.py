@@ -131,6 +131,16 @@ def test_headline_without_kicker(head: str, h1: str, expected: str) -> None:
     assert headline(tree, title, "taz.de", "https://www.taz.de/x") == expected
 
 
+def test_headline_without_the_sites_name_in_the_h1() -> None:
+    tree = _tree(
+        "<title>Best UK Art Exhibitions 2025</title>"
+        '<meta property="og:site_name" content="Artlyst">',
+        "<h1>Critics’ Choice: Best UK Art Exhibitions 2025 – Artlyst</h1>",
+    )
+    got = headline(tree, "Critics’ Choice: Best UK Art Exhibitions 2025 – Artlyst", None, None)
+    assert got == "Critics’ Choice: Best UK Art Exhibitions 2025"
+
+
 def test_headline_is_not_the_sites_tagline() -> None:
     tree = _tree(
         "<title>Meta-Programming In Emacs | Emacspeak</title>",
@@ -152,3 +162,13 @@ def test_a_date_found_only_in_the_text_is_left_empty() -> None:
     )
     result = extract(PAGE.format(paragraphs=paragraphs), url="https://gazette.example/bridge")
     assert result.published is None  # htmldate's text search would say 1995-03-03
+
+
+def test_the_date_printed_with_the_headline_is_the_pages_own() -> None:
+    paragraphs = "<p>Gazette staff, 12.03.2024</p>" + "".join(
+        f"<p>Paragraph {i} of the story about the bridge, which the council debated at length "
+        f"before the vote.</p>"
+        for i in range(6)
+    )
+    result = extract(PAGE.format(paragraphs=paragraphs), url="https://gazette.example/bridge")
+    assert result.published == "2024-03-12"

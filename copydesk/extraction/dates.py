@@ -86,3 +86,69 @@ def _local(instant: datetime, instants: list[datetime]) -> datetime:
         if other.utcoffset() and other == instant:
             return other
     return instant
+
+
+# The date a page prints with its headline (a dateline, "Pressemitteilung vom 25. Januar 2022",
+# "Datum: 18.10.2021", "Mise en ligne 23 mai 2019") is the page's own statement, not a guess from
+# its text; it is read only right after the headline.
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "januar january janvier enero gennaio janeiro januari jänner jan",
+            "februar february février fevrier febrero febbraio fevereiro februari feb",
+            "märz maerz march mars marzo março maart mar",
+            "april avril abril aprile apr",
+            "mai may mayo maggio maio mei",
+            "juni june juin junio giugno junho jun",
+            "juli july juillet julio luglio julho jul",
+            "august août aout agosto augustus aug",
+            "september septembre septiembre settembre setembro sep sept",
+            "oktober october octobre octubre ottobre outubro okt oct",
+            "november novembre noviembre novembro nov",
+            "dezember december décembre decembre diciembre dicembre dezembro dez dec",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATELINE = re.compile(
+    r"(?<!\d)(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>(?:19|20)\d\d)(?!\d)"
+    rf"|(?<!\d)(?P<d2>\d{{1,2}})\.?\s(?:de\s)?(?P<m2>{_MONTH})\.?\s(?:de\s)?(?P<y2>(?:19|20)\d\d)(?!\d)"
+    rf"|\b(?P<m3>{_MONTH})\.?\s(?P<d3>\d{{1,2}}),?\s(?P<y3>(?:19|20)\d\d)(?!\d)"
+    r"|(?<!\d)(?P<y4>(?:19|20)\d\d)-(?P<m4>\d\d)-(?P<d4>\d\d)(?!\d)",
+    re.I,
+)
+# A dateline starts within a few words after the headline ("Datum: ", "Hamburg, ", a byline);
+# a date further on, or after a sentence, is in the article's text.
+_AFTER_HEADLINE = 80
+_DATELINE_WORDS = 10
+_SENTENCE = re.compile(r"[a-zà-ÿ][.;!?]\s|,\s\w+\s\w+\s\w+\s")
+
+
+def dateline_day(text: str, headline: str | None) -> str | None:
+    """The day printed right after ``headline`` in the page's ``text`` (YYYY-MM-DD), or None."""
+    if not headline or len(headline) < 10:
+        return None
+    start = text.find(headline)
+    if start < 0:
+        return None
+    window = text[start + len(headline) : start + len(headline) + _AFTER_HEADLINE + 30]
+    match = _DATELINE.search(window)
+    if match is None or match.start() > _AFTER_HEADLINE:
+        return None
+    before = window[: match.start()]
+    if len(before.split()) > _DATELINE_WORDS or _SENTENCE.search(before):
+        return None
+    groups = match.groupdict()
+    for suffix in ("", "2", "3", "4"):
+        if groups[f"y{suffix}"]:
+            month = groups[f"m{suffix}"]
+            number = int(month) if month.isdigit() else _MONTHS[month.lower()]
+            try:
+                day = datetime(int(groups[f"y{suffix}"]), number, int(groups[f"d{suffix}"]))
+            except ValueError:
+                return None
+            return day.date().isoformat()
+    return None

@@ -118,6 +118,14 @@ def _headline_text(h1: Any) -> tuple[str, bool]:
     return " ".join(" ".join(parts).split()), kicker
 
 
+def _without_site_suffix(text: str, declared: str | None) -> str:
+    """``text`` without a last part that is exactly the site's declared name."""
+    separators = list(_SEPARATORS.finditer(text))
+    if declared and separators and squash(text[separators[-1].end() :]) == squash(declared):
+        return text[: separators[-1].start()].strip()
+    return text
+
+
 def _after_colon(longer: str, shorter: str) -> bool:
     """``longer`` is a kicker, a colon and ``shorter`` ("Kicker: A headline of words")."""
     if len(shorter.split()) < 2 or not longer.endswith(shorter):  # one word: a section
@@ -148,8 +156,11 @@ def headline(
     keys = [squash(c) for c in candidates]
     site = site_keys(site_name, url)
     shortest = 0.5 * len(squash(stripped or ""))  # not a kicker or a section name
+    # the name the page declares for itself (trafilatura's site name may be a title's part)
+    declared = next(iter(tree.xpath("//meta[@property='og:site_name']/@content")), None)
     for h1 in tree.xpath(_H1)[:3]:
         text, kicker = _headline_text(h1)
+        text = _without_site_suffix(text, declared)  # "Headline – Artlyst"
         key = squash(text)
         # the title tags put a kicker before a short headline: "Siemens und Adani: Kaeser …"
         after_kicker = kicker or any(
