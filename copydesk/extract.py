@@ -21,7 +21,7 @@ from trafilatura.utils import load_html
 from copydesk.extraction.authors import people
 from copydesk.extraction.blocks import Block, from_trafilatura
 from copydesk.extraction.cleanup import clean_blocks, strip_invisible
-from copydesk.extraction.dates import published_timestamp
+from copydesk.extraction.dates import dateline_day, published_timestamp
 from copydesk.extraction.gate import page_signals
 from copydesk.extraction.model import BlockModel, ModelError, shipped_model
 from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES, page_block_features
@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 #: Bumped whenever a change to this module can change what is stored; recorded on every row so
 #: `copydesk reextract` knows which pages are stale.
-EXTRACTOR_VERSION = "7"
+EXTRACTOR_VERSION = "8"
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _HTML_LANG = re.compile(
@@ -98,8 +98,8 @@ class Extraction:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     #: The publication instant with the page's own offset, or its day: read from the page's
-    #: markup and URL only. A date found by searching the text (a sentence, a copyright year)
-    #: would be a guess, so it is left empty.
+    #: markup and URL, or the date printed right after the headline. A date found by searching
+    #: the text (a sentence, a copyright year) would be a guess, so it is left empty.
     published: str | None = None
     site_name: str | None = None
     language: str | None = None
@@ -219,11 +219,15 @@ def extract(
         raise NotAnArticle(Reason.TOO_LONG, f"{len(text)} chars, more than {options.max_chars}")
     doc = table.document
     site_name = _clean(doc.sitename) if doc is not None else None
+    title = _clean(strip_invisible(headline(table.tree, table.title, site_name, url) or ""))
+    published = published_timestamp(doc.date if doc is not None else None, html)
+    if published is None:  # the day the page prints with its headline (never a text search)
+        published = dateline_day(_page_text(table.tree), title)
     return Extraction(
         text=text,
-        title=_clean(strip_invisible(headline(table.tree, table.title, site_name, url) or "")),
+        title=title,
         authors=people(doc.author if doc is not None else None, site_name, url),
-        published=published_timestamp(doc.date if doc is not None else None, html),
+        published=published,
         site_name=site_name,
         language=(_clean(doc.language) if doc is not None else None) or _html_lang(html),
         description=_clean(doc.description) if doc is not None else None,
@@ -316,6 +320,12 @@ def _metadata(tree: HtmlElement, url: str | None) -> Any:
         return extract_metadata(copy(tree), url, date_config=set_date_params(False))
     except (ValueError, etree.LxmlError):
         return None
+
+
+def _page_text(tree: Any) -> str:
+    """The visible text of the page's body, whitespace collapsed."""
+    body = tree.find(".//body") if tree is not None else None
+    return " ".join(" ".join(body.itertext()).split()) if body is not None else ""
 
 
 def _normalise(text: str) -> str:

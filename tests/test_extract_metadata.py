@@ -28,6 +28,17 @@ from copydesk.extraction.title import headline, strip_site_name
         ("Anna Kubišta / Petr Novák", None, None, ["Anna Kubišta", "Petr Novák"]),
         ("Von Roland Brockmann", None, None, ["Roland Brockmann"]),
         ("山田太郎、佐藤花子", None, None, ["山田太郎", "佐藤花子"]),
+        ("Bergportal GmbH; Nordex SE; TOUR Magazin; Redacción EC", None, None, []),
+        ("Art Edwards says; Posted; No Author; Фото из Инстаграма", None, None, []),
+        # a person's own site is named after them; a one-word host name is the site's
+        (
+            "Wolfgang Michal",
+            "wolfgangmichal.de",
+            "https://www.wolfgangmichal.de/x",
+            ["Wolfgang Michal"],
+        ),
+        ("Solarserver", None, "https://www.solarserver.de/x", []),
+        ("Campo Grande News", "Campo Grande News", "https://www.campograndenews.com.br/x", []),
         (None, None, None, []),
     ],
 )
@@ -84,6 +95,61 @@ def test_headline_keeps_the_title_when_no_h1_matches() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("head", "h1", "expected"),
+    [
+        # kicker and screen-reader separator inside the <h1>: the headline is the rest
+        (
+            "<title>Klimaschutz: Bohren, bis es heiß wird | Zeit</title>",
+            '<span class="article-heading__kicker">Klimaschutz</span>'
+            '<span class="visually-hidden">: </span><span>Bohren, bis es heiß wird</span>',
+            "Bohren, bis es heiß wird",
+        ),
+        (
+            "<title>Daten von Rheinmetall gehackt - Interne Unterlagen im Netz</title>",
+            '<span class="dachzeile">Interne Unterlagen im Netz</span> '
+            '<span class="headline">Daten von Rheinmetall gehackt</span>',
+            "Daten von Rheinmetall gehackt",
+        ),
+        # the title tags put a kicker and a colon before the <h1>
+        (
+            "<title>Siemens und die Kohlemine Adani: Kaeser verarscht Neubauer - taz.de</title>",
+            "Kaeser verarscht Neubauer",
+            "Kaeser verarscht Neubauer",
+        ),
+        # an <h1> naming the site inside the headline is still the headline
+        (
+            "<title>Wie die Taz entstand: Eine Zeitung von unten | taz.de</title>",
+            "Wie die Taz entstand: Eine Zeitung von unten",
+            "Wie die Taz entstand: Eine Zeitung von unten",
+        ),
+    ],
+)
+def test_headline_without_kicker(head: str, h1: str, expected: str) -> None:
+    tree = _tree(head, f"<h1>{h1}</h1>")
+    title = tree.xpath("//title")[0].text  # type: ignore[attr-defined]
+    assert headline(tree, title, "taz.de", "https://www.taz.de/x") == expected
+
+
+def test_headline_without_the_sites_name_in_the_h1() -> None:
+    tree = _tree(
+        "<title>Best UK Art Exhibitions 2025</title>"
+        '<meta property="og:site_name" content="Artlyst">',
+        "<h1>Critics’ Choice: Best UK Art Exhibitions 2025 – Artlyst</h1>",
+    )
+    got = headline(tree, "Critics’ Choice: Best UK Art Exhibitions 2025 – Artlyst", None, None)
+    assert got == "Critics’ Choice: Best UK Art Exhibitions 2025"
+
+
+def test_headline_is_not_the_sites_tagline() -> None:
+    tree = _tree(
+        "<title>Meta-Programming In Emacs | Emacspeak</title>",
+        "<h1>EMACSPEAK The Complete Audio Desktop</h1>",
+    )
+    got = headline(tree, "Meta-Programming In Emacs | Emacspeak", "Emacspeak", None)
+    assert got == "Meta-Programming In Emacs"
+
+
 PAGE = """<html lang="en"><head><title>Council votes on the bridge</title></head><body>
 <article><h1>Council votes on the bridge</h1>{paragraphs}</article></body></html>"""
 
@@ -96,3 +162,13 @@ def test_a_date_found_only_in_the_text_is_left_empty() -> None:
     )
     result = extract(PAGE.format(paragraphs=paragraphs), url="https://gazette.example/bridge")
     assert result.published is None  # htmldate's text search would say 1995-03-03
+
+
+def test_the_date_printed_with_the_headline_is_the_pages_own() -> None:
+    paragraphs = "<p>Gazette staff, 12.03.2024</p>" + "".join(
+        f"<p>Paragraph {i} of the story about the bridge, which the council debated at length "
+        f"before the vote.</p>"
+        for i in range(6)
+    )
+    result = extract(PAGE.format(paragraphs=paragraphs), url="https://gazette.example/bridge")
+    assert result.published == "2024-03-12"

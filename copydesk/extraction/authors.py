@@ -26,8 +26,17 @@ _NOT_PERSON = re.compile(
     r"national desk|web desk|digital desk|desk|team|admin(istrator)?|agencies|agency|wire|"
     r"wires|name|human|submitted|print|updated|guest|guest author|contributor|"
     r"contributors|anonymous|unknown|none|null)$"
-    r"|\b(?:staff|desk|redaktion|newsroom|editorial)\b",
+    r"|\b(?:staff|desk|redaktion|redacci[oó]n|r[eé]daction|redazione|newsroom|editorial|"
+    r"webteam|pressestelle|posted|no author|unbenannt|gmbh|verlag)\b"
+    # organisations named by a publishing word at the end ("TOUR Magazin", "NMB-Media")
+    r"|\b(?:media|magazine?|zeitung|online)$",
     re.I,
+)
+# Legal forms of companies ("Nordex SE", "Wegewerk GmbH"), case-sensitive: "Se" can be a name.
+_COMPANY = re.compile(r"\b(?:AG|SE|Inc|Ltd|LLC|PLC|e\.\s?V)\b\.?$")
+# A commenter's line ("Anna says", "Tom sagt") or a photo credit names no author of the article.
+_NOT_BYLINE = re.compile(
+    r"\s(?:says|said|sagt|schreibt|dit|dice)\b|^(?:photo|foto|фото|bild)s?\b", re.I
 )
 _URLISH = re.compile(r"https?\b|www\b|\.(?:com|org|net|de|fr|co|uk)\b|@|\b(?:com|de)$", re.I)
 _DIGIT = re.compile(r"\d")
@@ -45,13 +54,20 @@ def _tidy(name: str) -> str:
         name = stripped.strip()
 
 
-def _is_person(name: str, keys: set[str]) -> bool:
+def _is_person(name: str, named: set[str], hosts: set[str]) -> bool:
     if len(name) < 2 or len(name.split()) > _MAX_WORDS:
         return False
     if _URLISH.search(name) or _DIGIT.search(name) or _NOT_PERSON.search(name):
         return False
+    if _NOT_BYLINE.search(name) or _COMPANY.search(name):
+        return False
     key = squash(name)
-    return bool(key) and not any(k == key or (len(k) >= 4 and k in key) for k in keys)
+    if not key or any(k == key or (len(k) >= 4 and k in key) for k in named):
+        return False  # the site's own name
+    # a person's own site (wolfgangmichal.de) is named after them; a one-word name that is
+    # the host's ("Solarserver") is the site
+    personal = len(name.split()) >= 2 and key in hosts
+    return personal or not any(k == key or (len(k) >= 4 and k in key) for k in hosts)
 
 
 def _split(raw: str) -> list[str]:
@@ -77,13 +93,13 @@ def people(raw: str | None, site_name: str | None = None, url: str | None = None
     """
     if not raw:
         return []
-    keys = site_keys(site_name, url)
+    named, hosts = site_keys(site_name, None), site_keys(None, url)
     out: list[str] = []
     seen: set[str] = set()
     for part in _split(raw):
         name = _tidy(part)
         key = squash(name)
-        if key in seen or not _is_person(name, keys):
+        if key in seen or not _is_person(name, named, hosts):
             continue
         seen.add(key)
         out.append(name)

@@ -30,6 +30,10 @@ _TIME = re.compile(
 )
 
 
+# Any <time datetime>: read only for the local form of a moment stated in UTC elsewhere.
+_ANY_TIME = re.compile(r"<time\b[^>]*?datetime\s*=\s*[\"']([^\"']+)[\"']", re.I)
+
+
 def _instants(html: str) -> list[datetime]:
     found: list[str] = []
     for tag in _META.finditer(html):
@@ -38,6 +42,10 @@ def _instants(html: str) -> list[datetime]:
             found.append(content.group(1))
     found.extend(_JSONLD.findall(html))
     found.extend(a or b for a, b in _TIME.findall(html))
+    return _parsed(found)
+
+
+def _parsed(found: list[str]) -> list[datetime]:
     out = []
     for value in found:
         try:
@@ -55,13 +63,92 @@ def published_timestamp(day: str | None, html: str | bytes) -> str | None:
     the page states the time and its offset.
 
     The page's own stated instant is used only when it falls on the same day (in its own time
-    zone) as the date htmldate chose, so a modified date or a related story's date never wins.
-    Without one, the day is returned unchanged.
+    zone) as the date htmldate chose, so a modified date or a related story's date never wins;
+    when the page gives that instant in UTC and the same moment at a local offset elsewhere,
+    the local one is kept (and its day). Without one, the day is returned unchanged.
     """
     if not day:
         return None
     text = html if isinstance(html, str) else html.decode("utf-8", "replace")
     for instant in _instants(text):
         if instant.date().isoformat() == day[:10]:
+            if not instant.utcoffset():
+                instant = _local(instant, _parsed(_ANY_TIME.findall(text)) + _instants(text))
             return instant.replace(microsecond=0).isoformat()
     return day
+
+
+def _local(instant: datetime, instants: list[datetime]) -> datetime:
+    """``instant`` as the page states it in its own time zone: a page giving the same moment in
+    UTC (a meta tag) and at its local offset (a ``<time>`` element, JSON-LD) published it on
+    the local day."""
+    for other in instants:
+        if other.utcoffset() and other == instant:
+            return other
+    return instant
+
+
+# The date a page prints with its headline (a dateline, "Pressemitteilung vom 25. Januar 2022",
+# "Datum: 18.10.2021", "Mise en ligne 23 mai 2019") is the page's own statement, not a guess from
+# its text; it is read only right after the headline.
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "januar january janvier enero gennaio janeiro januari jänner jan",
+            "februar february février fevrier febrero febbraio fevereiro februari feb",
+            "märz maerz march mars marzo março maart mar",
+            "april avril abril aprile apr",
+            "mai may mayo maggio maio mei",
+            "juni june juin junio giugno junho jun",
+            "juli july juillet julio luglio julho jul",
+            "august août aout agosto augustus aug",
+            "september septembre septiembre settembre setembro sep sept",
+            "oktober october octobre octubre ottobre outubro okt oct",
+            "november novembre noviembre novembro nov",
+            "dezember december décembre decembre diciembre dicembre dezembro dez dec",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATELINE = re.compile(
+    r"(?<!\d)(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>(?:19|20)\d\d)(?!\d)"
+    rf"|(?<!\d)(?P<d2>\d{{1,2}})\.?\s(?:de\s)?(?P<m2>{_MONTH})\.?\s(?:de\s)?(?P<y2>(?:19|20)\d\d)(?!\d)"
+    rf"|\b(?P<m3>{_MONTH})\.?\s(?P<d3>\d{{1,2}}),?\s(?P<y3>(?:19|20)\d\d)(?!\d)"
+    r"|(?<!\d)(?P<y4>(?:19|20)\d\d)-(?P<m4>\d\d)-(?P<d4>\d\d)(?!\d)",
+    re.I,
+)
+# A dateline starts within a few words after the headline ("Datum: ", "Hamburg, ", a byline);
+# a date further on, or after a sentence, is in the article's text.
+_AFTER_HEADLINE = 80
+_DATELINE_WORDS = 10
+_SENTENCE = re.compile(r"[a-zà-ÿ][.;!?]\s|,\s\w+\s\w+\s\w+\s")
+
+
+def dateline_day(text: str, headline: str | None) -> str | None:
+    """The day printed right after ``headline`` in the page's ``text`` (YYYY-MM-DD), or None."""
+    if not headline or len(headline) < 10:
+        return None
+    start = text.find(headline)
+    if start < 0:
+        return None
+    window = text[start + len(headline) : start + len(headline) + _AFTER_HEADLINE + 30]
+    match = _DATELINE.search(window)
+    if match is None or match.start() > _AFTER_HEADLINE:
+        return None
+    before = window[: match.start()]
+    if len(before.split()) > _DATELINE_WORDS or _SENTENCE.search(before):
+        return None
+    groups = match.groupdict()
+    for suffix in ("", "2", "3", "4"):
+        if groups[f"y{suffix}"]:
+            month = groups[f"m{suffix}"]
+            number = int(month) if month.isdigit() else _MONTHS[month.lower()]
+            try:
+                day = datetime(int(groups[f"y{suffix}"]), number, int(groups[f"d{suffix}"]))
+            except ValueError:
+                return None
+            return day.date().isoformat()
+    return None

@@ -77,18 +77,70 @@ def strip_site_name(
 
 _H1 = "//h1"
 _MAX_HEADLINE = 300
+# Parts of an <h1> that are not the headline: the kicker (overline) above it, the subline
+# below it, and the separators between them shown only to screen readers.
+_KICKER = re.compile(
+    r"kicker|overline|dachzeile|roofline|topline|eyebrow|titleheader|spitzmarke|subline", re.I
+)
+_HIDDEN = re.compile(r"hidden|sr-only|screen-reader|colon|dash", re.I)
+_PUNCTUATION = re.compile(r"^[\W_]*$")
 
 
 def _text(element: Any) -> str:
     return " ".join(" ".join(element.itertext()).split())
 
 
+def _headline_text(h1: Any) -> tuple[str, bool]:
+    """The ``<h1>``'s text without its kicker and subline elements, and whether it had any."""
+    parts: list[str] = []
+    kicker = False
+
+    def walk(element: Any) -> None:
+        nonlocal kicker
+        for child in element:
+            if not isinstance(child.tag, str):
+                if child.tail:
+                    parts.append(child.tail)
+                continue
+            cls = child.get("class") or ""
+            if _KICKER.search(cls):
+                kicker = True
+            elif not (_HIDDEN.search(cls) and _PUNCTUATION.match(_text(child))):
+                if child.text:
+                    parts.append(child.text)
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    if h1.text:
+        parts.append(h1.text)
+    walk(h1)
+    return " ".join(" ".join(parts).split()), kicker
+
+
+def _without_site_suffix(text: str, declared: str | None) -> str:
+    """``text`` without a last part that is exactly the site's declared name."""
+    separators = list(_SEPARATORS.finditer(text))
+    if declared and separators and squash(text[separators[-1].end() :]) == squash(declared):
+        return text[: separators[-1].start()].strip()
+    return text
+
+
+def _after_colon(longer: str, shorter: str) -> bool:
+    """``longer`` is a kicker, a colon and ``shorter`` ("Kicker: A headline of words")."""
+    if len(shorter.split()) < 2 or not longer.endswith(shorter):  # one word: a section
+        return False
+    head = longer[: -len(shorter)].rstrip()
+    return len(head) > 1 and head[-1] in ":："
+
+
 def headline(
     tree: Any, title: str | None, site_name: str | None = None, url: str | None = None
 ) -> str | None:
     """The article's headline: the first ``<h1>`` that the page's title tags contain (the
-    whole headline, whatever affixes or cuts the tags have), else ``title`` without the site's
-    name. ``tree`` is the page's lxml tree (None: ``title`` alone)."""
+    whole headline, whatever affixes or cuts the tags have; without the kicker or subline
+    elements it may hold), else ``title`` without the site's name. ``tree`` is the page's lxml
+    tree (None: ``title`` alone)."""
     stripped = strip_site_name(title, site_name, url)
     if tree is None:
         return stripped
@@ -100,16 +152,26 @@ def headline(
     ):
         for found in tree.xpath(path)[:1]:
             candidates.append(found if isinstance(found, str) else _text(found))
-    keys = [squash(c) for c in candidates if c]
+    candidates = [" ".join(c.split()) for c in candidates if c]
+    keys = [squash(c) for c in candidates]
     site = site_keys(site_name, url)
     shortest = 0.5 * len(squash(stripped or ""))  # not a kicker or a section name
+    # the name the page declares for itself (trafilatura's site name may be a title's part)
+    declared = next(iter(tree.xpath("//meta[@property='og:site_name']/@content")), None)
     for h1 in tree.xpath(_H1)[:3]:
-        text = _text(h1)
+        text, kicker = _headline_text(h1)
+        text = _without_site_suffix(text, declared)  # "Headline – Artlyst"
         key = squash(text)
+        # the title tags put a kicker before a short headline: "Siemens und Adani: Kaeser …"
+        after_kicker = kicker or any(
+            _after_colon(strip_site_name(c, site_name, url) or "", text) for c in candidates
+        )
         if (
             len(text) <= _MAX_HEADLINE
-            and len(key) >= max(3, shortest)
-            and not _is_site(text, site)
+            and len(key) >= (3 if after_kicker else max(3, shortest))
+            # the site's logo or tagline ("EMACSPEAK The Complete Audio Desktop"), not a
+            # headline that names the site ("Día de la Madre: Trome celebró …")
+            and not any(key in k or key.startswith(k) for k in site)
             and any(key in k for k in keys)
         ):
             return text
