@@ -44,6 +44,14 @@ INJECTED = [
     "Haben Sie einen Fehler gefunden? Markieren Sie den Text und drücken Sie Strg + Enter.",
     "Exklusiv für Abonnenten",
     "Fotostrecke",
+    "Lesen Sie auch:",
+    "À lire aussi",
+    "Inhaltsverzeichnis",
+    "Titelbild: Jane Porter",
+    "ESCUCHA ESTA NOTA AQUÍ",
+    "See more photos:",
+    "関連記事",
+    "2018/6/19 5:50",
 ]
 # What marks a line as furniture in the output (the seeds carry some of their own).
 MARKERS = [
@@ -62,6 +70,14 @@ MARKERS = [
     "Fehler gefunden",
     "Abonnenten",
     "Fotostrecke",
+    "Lesen Sie auch",
+    "lire aussi",
+    "Inhaltsverzeichnis",
+    "Titelbild",
+    "ESCUCHA ESTA NOTA",
+    "See more photos",
+    "関連記事",
+    "2018/6/19",
     "Leave a Reply",
     "Be the first to comment",
     "Akismet",
@@ -251,7 +267,24 @@ MATCHED_BY_RULES = [
     "Cancel reply",
     "Tutti i diritti riservati",
     "The council met on Tuesday to discuss the budget for next year.",
+    "Weitere Informationen zum Coronavirus in Thüringen:",
+    "Leer también: Las cinco claves del presupuesto",
+    "See also the report of the council, which said the plan had failed.",
+    "小javascript:void(0)javascript:void(0)",
+    "เรื่องที่เกี่ยวข้อง ลืออุ้ม อ.สุรชัย ผู้ลี้ภัยหายจากที่พัก 12 วันแล้ว",
 ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "See also the report of the council, which said the plan had failed.",
+        "Weitere Informationen gibt es bei der Stadt.",
+        "In 2018/6/19 the council met again.",
+    ],
+)
+def test_copy_that_opens_like_a_pointer_is_kept(line: str) -> None:
+    assert furniture_reason(line) is None
 
 
 @pytest.mark.parametrize("line", MATCHED_BY_RULES)
