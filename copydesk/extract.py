@@ -203,9 +203,9 @@ def extract(
     if options.cleanup:
         blocks = clean_blocks(blocks, table.title)
     shortest = options.min_chars_declared if declared else options.min_chars
-    if model is not None and _length(blocks) < shortest:
-        # The classifier kept too little: a real article is better kept with trafilatura's
-        # text than dropped.
+    if declared and model is not None and _length(blocks) < shortest:
+        # The classifier kept too little on a page that says it is an article: a real
+        # article is better kept with trafilatura's text than dropped.
         plain = (
             clean_blocks(table.trafilatura, table.title) if options.cleanup else table.trafilatura
         )

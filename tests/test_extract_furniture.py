@@ -360,22 +360,6 @@ def test_trafilatura_text_is_kept_when_the_classifier_keeps_too_little(
     assert result.paragraphs[0].startswith("The river council voted on Tuesday")
 
 
-def test_trafilatura_text_is_kept_on_a_page_that_does_not_say_it_is_an_article(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import copydesk.extract as module
-
-    page = (Path(__file__).parent / "fixtures" / "extract" / "news_article.html").read_text(
-        encoding="utf-8"
-    )
-    page = re.sub(r"<meta[^>]*og:type[^>]*>", "", page)
-    page = re.sub(r"<script[^>]*ld\+json[^>]*>.*?</script>", "", page, flags=re.S)
-    assert "og:type" not in page and "NewsArticle" not in page
-    monkeypatch.setattr(module, "_block_model", lambda: _KeepsNothing())
-    result = extract(page, url="https://gazette.example/news/flood-barrier")
-    assert result.paragraphs[0].startswith("The river council voted on Tuesday")
-
-
 def test_trafilatura_fallback_containers_become_blocks() -> None:
     """trafilatura's fallback extractors return the page's own <div>s: their text is kept."""
     from lxml import etree
