@@ -156,7 +156,8 @@ _ANCHOR = re.compile(rb"<a[\s>]", re.IGNORECASE)
 def _refuse_link_lists(
     html: str | bytes, blocks: Sequence[PageBlock], options: ExtractOptions
 ) -> None:
-    """Raise ``link_list`` for a page that is mostly a long list of links."""
+    """Raise ``link_list`` for a page with many links that make most of the text of
+    ``blocks`` (the blocks the classifier keeps)."""
     raw = html.encode("utf-8", "replace") if isinstance(html, str) else html
     links = len(_ANCHOR.findall(raw))
     if links < options.link_list_links:
@@ -187,12 +188,17 @@ def extract(
             raise NotAnArticle(Reason.NOT_ARTICLE_TYPE, reason)
         declared = signals.says_article
     table = page_table(html, url, options.include_tables)
-    _refuse_link_lists(html, table.blocks, options)
     model = _block_model() if options.classify_blocks else None
     if model is not None:
         probability = np.where(table.boxed, 0.0, model.probability(table.rows))
+        # the text the classifier keeps (all the page's when it keeps none) says whether the
+        # page is a list of links: an article on a site with a thousand-link menu is not
+        kept = probability >= model.keep_threshold
+        kept_text = [b for b, k in zip(table.blocks, kept, strict=True) if k]
+        _refuse_link_lists(html, kept_text or table.blocks, options)
         blocks = kept_blocks(table.blocks, probability, model.keep_threshold)
     else:
+        _refuse_link_lists(html, table.blocks, options)
         blocks = table.trafilatura
     if options.cleanup:
         blocks = clean_blocks(blocks, table.title)

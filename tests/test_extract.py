@@ -267,6 +267,8 @@ def test_page_signals() -> None:
     assert page_signals(forum).not_article_reason == "schema.org DiscussionForumPosting"
     assert page_signals("<html></html>", "https://x.example/tag/floods/").url_hint == "/tag/"
     assert page_signals("<html></html>", "https://x.example/news?page=3").url_hint
+    # WordPress's permalink of one post, not a page of a listing
+    assert page_signals("<html></html>", "https://x.example/?p=31228").url_hint is None
 
 
 def test_extraction_is_a_plain_dataclass() -> None:

@@ -44,6 +44,14 @@ INJECTED = [
     "Haben Sie einen Fehler gefunden? Markieren Sie den Text und drücken Sie Strg + Enter.",
     "Exklusiv für Abonnenten",
     "Fotostrecke",
+    "Lesen Sie auch:",
+    "À lire aussi",
+    "Inhaltsverzeichnis",
+    "Titelbild: Jane Porter",
+    "ESCUCHA ESTA NOTA AQUÍ",
+    "See more photos:",
+    "関連記事",
+    "2018/6/19 5:50",
 ]
 # What marks a line as furniture in the output (the seeds carry some of their own).
 MARKERS = [
@@ -62,6 +70,14 @@ MARKERS = [
     "Fehler gefunden",
     "Abonnenten",
     "Fotostrecke",
+    "Lesen Sie auch",
+    "lire aussi",
+    "Inhaltsverzeichnis",
+    "Titelbild",
+    "ESCUCHA ESTA NOTA",
+    "See more photos",
+    "関連記事",
+    "2018/6/19",
     "Leave a Reply",
     "Be the first to comment",
     "Akismet",
@@ -251,7 +267,24 @@ MATCHED_BY_RULES = [
     "Cancel reply",
     "Tutti i diritti riservati",
     "The council met on Tuesday to discuss the budget for next year.",
+    "Weitere Informationen zum Coronavirus in Thüringen:",
+    "Leer también: Las cinco claves del presupuesto",
+    "See also the report of the council, which said the plan had failed.",
+    "小javascript:void(0)javascript:void(0)",
+    "เรื่องที่เกี่ยวข้อง ลืออุ้ม อ.สุรชัย ผู้ลี้ภัยหายจากที่พัก 12 วันแล้ว",
 ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "See also the report of the council, which said the plan had failed.",
+        "Weitere Informationen gibt es bei der Stadt.",
+        "In 2018/6/19 the council met again.",
+    ],
+)
+def test_copy_that_opens_like_a_pointer_is_kept(line: str) -> None:
+    assert furniture_reason(line) is None
 
 
 @pytest.mark.parametrize("line", MATCHED_BY_RULES)
@@ -325,6 +358,25 @@ def test_trafilatura_text_is_kept_when_the_classifier_keeps_too_little(
     monkeypatch.setattr(module, "_block_model", lambda: _KeepsNothing())
     result = extract(page, url="https://gazette.example/news/flood-barrier")
     assert result.paragraphs[0].startswith("The river council voted on Tuesday")
+
+
+def test_trafilatura_fallback_containers_become_blocks() -> None:
+    """trafilatura's fallback extractors return the page's own <div>s: their text is kept."""
+    from lxml import etree
+
+    from copydesk.extraction.blocks import from_trafilatura
+
+    body = etree.fromstring(
+        "<div><div><head>Headline</head><div>( Pescasseroli, 14 January )<p>First paragraph."
+        "</p>Loose text.<p>Second paragraph.</p></div></div></div>"
+    )
+    assert [(b.kind, b.text) for b in from_trafilatura(body)] == [
+        ("head", "Headline"),
+        ("p", "( Pescasseroli, 14 January )"),
+        ("p", "First paragraph."),
+        ("p", "Loose text."),
+        ("p", "Second paragraph."),
+    ]
 
 
 def test_a_short_article_that_says_so_is_kept() -> None:

@@ -42,6 +42,16 @@ def test_an_article_with_a_big_menu_is_still_an_article() -> None:
     assert len(result.text) > 1000
 
 
+def test_an_article_on_a_page_of_a_thousand_links_is_still_an_article() -> None:
+    """The link share is read in the text the classifier keeps, not in the whole page."""
+    menu = "".join(
+        f'<li><a href="/s/{i}">Section number {i} of the site and its pages</a></li>'
+        for i in range(1200)
+    )
+    result = extract(article(6, f"<nav><ul>{menu}</ul></nav>"), "http://a.test/2025/10/a.html")
+    assert len(result.text) > 1000
+
+
 def test_text_over_the_cap_is_too_long() -> None:
     page = article(60)
     assert len(extract(page, "http://a.test/2025/10/a.html").text) > 20_000

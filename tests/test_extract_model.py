@@ -72,6 +72,17 @@ def test_repair_unwraps_a_button_that_swallowed_the_page() -> None:
     assert repair(small) == 0
 
 
+def test_repair_unwraps_a_noscript_that_swallowed_the_page() -> None:
+    paragraphs = "".join(f"<div><p>Paragraph {i} of the story.</p></div>" for i in range(12))
+    html = f"<html><body><noscript><div><main>{paragraphs}</main></div></noscript></body></html>"
+    tree = lxml_html.document_fromstring(html)
+    assert not segment(tree)
+    assert repair(tree) == 1
+    assert segment(tree)[0].text == "Paragraph 0 of the story."
+    notice = "<html><body><noscript><div><p>Enable JavaScript.</p></div></noscript></body></html>"
+    assert repair(lxml_html.document_fromstring(notice)) == 0
+
+
 def test_recirculation_boxes_only_when_small() -> None:
     body = "".join(
         f"<p>Paragraph {i} of the story, with a few more words in it.</p>" for i in range(9)

@@ -63,6 +63,14 @@ def _trafilatura_blocks(
             text = _text_of(element)
             if text:
                 yield Block(_TRAFILATURA_KINDS[tag], text), element
+        elif isinstance(tag, str):
+            # Other elements are containers: trafilatura's fallback extractors return the
+            # page's own <div>s, with text in their children, their own text and tails.
+            if element.text and element.text.strip():
+                yield Block("p", normalise_space(element.text)), element
+            yield from _trafilatura_blocks(element, include_tables)
+        if element.tail and element.tail.strip() and body.tag not in ("body", "doc"):
+            yield Block("p", normalise_space(element.tail)), element
 
 
 def from_trafilatura(body: etree._Element, include_tables: bool = False) -> list[Block]:

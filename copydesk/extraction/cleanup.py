@@ -173,6 +173,34 @@ _WIDGET = _rx(
     r"^(\d+ )?(comments?|kommentare?|commentaires?|comentarios?)$",
     r"^(cancel reply|post comment|write a reply or comment)\b",
 )
+# Pointers to other pages and labels of page widgets, in several languages: "Lesen Sie auch:",
+# "À lire aussi", "Inhaltsverzeichnis", "Titelbild: …", "Teilen:", "Escucha esta nota aquí".
+_POINTER = _rx(
+    r"^(lesen sie (auch|mehr|hier)|auch lesen|mehr dazu|das könnte sie auch interessieren|"
+    r"(à |a )?lire (aussi|également)|voir aussi|le(e|a|er) también|ver también|"
+    r"te puede interesar|leggi anche|vedi anche|leia também|veja também|read also|see also)"
+    r"(\s*[:>»|–-].*|.{0,60}:)?$",
+    r"^mehr zum thema\b",
+    r"^(weitere|mehr) (informationen|infos|artikel|beiträge|nachrichten)\b.{0,60}:$",
+    r"^(inhaltsverzeichnis|table of contents|contents|inhalt|sommaire|índice|indice|contenido|"
+    r"目次|目录)\s*:?$",
+    r"^(titelbild|titelfoto|beitragsbild|bildquelle|bildnachweis|fotonachweis|image source)\s*:",
+    r"^(teilen|partager|compartir|condividi|compartilhe|udostępnij)\s*:?$",
+    r"^(escucha (esta|la) nota( aquí)?|listen to (this|the) (article|story)|artikel anhören|"
+    r"artikel vorlesen lassen|écouter (cet|l')article)$",
+    r"^alle angaben ohne gewähr\.?$",
+    r"^(see|view) (more|all) (photos|pictures|images)\s*:?$",
+)
+# The label of a box of related stories run into one line with their headlines (scripts whose
+# words are not separated by spaces, hence the larger word limit).
+_RELATED = _rx(
+    r"^(เรื่องที่เกี่ยวข้อง|関連記事|関連ニュース|相关(阅读|新闻|文章|报道)|延伸阅读|관련 ?기사)"
+)
+# A timestamp on a line of its own ("2018/6/19 5:50") and links that run a script.
+_STAMP = _rx(
+    r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\.?(\s+\d{1,2}:\d{2}(:\d{2})?)?$",
+    r"javascript:\s*void",
+)
 _CONTACT = _rx(
     r"^(contact|reach|email) (the )?(author|reporter|writer|him|her|them)\b",
     r"\b(can be reached|can be contacted) at\b",
@@ -199,6 +227,9 @@ CLEANUP_RULES: tuple[Rule, ...] = (
     ("correction", _CORRECTION, 40),
     ("paywall", _PAYWALL, 40),
     ("widget", _WIDGET, 20),
+    ("pointer", _POINTER, 15),
+    ("stamp", _STAMP, 6),
+    ("related", _RELATED, 60),
 )
 
 # Copyright and reuse notices: one that opens with the sign is furniture at any length, one
@@ -360,6 +391,47 @@ _NEEDS: dict[str, tuple[str, ...]] = {
         "有料会員",
         "订阅用户",
     ),
+    "pointer": (
+        "lesen",
+        "mehr",
+        "interessieren",
+        "lire",
+        "voir",
+        "también",
+        "interesar",
+        "anche",
+        "também",
+        "also",
+        "weitere",
+        "contents",
+        "inhalt",
+        "sommaire",
+        "ndice",
+        "contenido",
+        "目次",
+        "目录",
+        "titel",
+        "beitragsbild",
+        "nachweis",
+        "bildquelle",
+        "image source",
+        "teilen",
+        "partager",
+        "compartir",
+        "condividi",
+        "compartilhe",
+        "udostępnij",
+        "escucha",
+        "listen",
+        "anhören",
+        "vorlesen",
+        "écouter",
+        "gewähr",
+        "photos",
+        "pictures",
+        "images",
+    ),
+    "related": ("เรื่องที่เกี่ยวข้อง", "関連", "相关", "延伸阅读", "관련"),
     "widget": (
         "enlarge",
         "expand",

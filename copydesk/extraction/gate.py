@@ -51,7 +51,9 @@ _NON_ARTICLE_PATH = re.compile(
     r"cart|docs|documentation|search|author|authors)(/|$)",
     re.I,
 )
-_PAGED = re.compile(r"(^|&)(page|p|paged)=\d+", re.I)
+# ``?page=2`` and ``?paged=2`` are pages of a listing; ``?p=123`` is not (WordPress's own
+# permalink of one post).
+_PAGED = re.compile(r"(^|&)(page|paged)=\d+", re.I)
 
 
 @dataclass(frozen=True)

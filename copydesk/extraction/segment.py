@@ -194,16 +194,28 @@ def _add(run: _Run, text: str, links: int) -> None:
         run.link_chars += len(text.strip())
 
 
-def repair(root: etree._Element) -> int:
-    """Turn ``<button>`` elements that hold block-level elements into ``<div>``; how many.
+#: A ``<noscript>`` holding this many block-level elements is the page itself, nested inside
+#: an unclosed one by the parser's recovery, not a fallback notice.
+_SWALLOWING_NOSCRIPT = 20
 
-    An unclosed ``<button>`` makes libxml2's parser nest the rest of the page inside it, and
-    extractors that drop buttons (trafilatura does) then lose the whole article.
+
+def repair(root: etree._Element) -> int:
+    """Turn ``<button>`` elements that hold block-level elements, and ``<noscript>`` elements
+    that hold the page, into ``<div>``; how many.
+
+    An unclosed ``<button>`` or ``<noscript>`` makes libxml2's parser nest the rest of the page
+    inside it, and extractors that drop buttons (trafilatura does) or skip noscript (`segment`
+    does) then lose the whole article.
     """
     fixed = 0
     for button in list(root.iter("button")):
         if any(_tag(child) in BLOCK_LEVEL for child in button.iterdescendants()):
             button.tag = "div"
+            fixed += 1
+    for noscript in list(root.iter("noscript")):
+        inner = sum(1 for child in noscript.iterdescendants() if _tag(child) in BLOCK_LEVEL)
+        if inner >= _SWALLOWING_NOSCRIPT:
+            noscript.tag = "div"
             fixed += 1
     return fixed
 
