@@ -4,11 +4,14 @@ teasers, chrome-heavy junk pages and write-throughs."""
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 
+from copydesk.bench.dedup_sets import load_bodies
 from copydesk.dedup import Deduper, DedupParams, ParamsMismatch, fingerprint
 from tests.test_dedup_core import PARAS
+from tests.test_dedup_sets import WCXB, needs_wcxb
 
 P = DedupParams()
 
@@ -59,9 +62,11 @@ STORIES = {
 }
 
 
+@pytest.mark.parametrize("other_paras", [5, 3], ids=["whole", "first-half"])
 @pytest.mark.parametrize("page_first", [True, False])
-def test_a_compilation_page_does_not_merge_two_stories(page_first: bool) -> None:
-    page = text(*CHROME[:3], *WIRE, *CHROME[3:5], *OTHER, *CHROME[5:])
+def test_a_compilation_page_does_not_merge_two_stories(page_first: bool, other_paras: int) -> None:
+    """The page carries the wire story whole and the other story whole or its first half."""
+    page = text(*CHROME[:3], *WIRE, *CHROME[3:5], *OTHER[:other_paras], *CHROME[5:])
     pages = {"page": page, **STORIES} if page_first else {**STORIES, "page": page}
     for perm in itertools.islice(itertools.permutations(pages), 0, None, 17):
         got = cluster_of(pages, list(perm))
@@ -80,6 +85,32 @@ def test_a_teaser_joins_its_story() -> None:
         pages = {"teaser": teaser, "wire": STORIES["wire"], "wire_copy": STORIES["wire_copy"]}
         got = cluster_of(pages, published)
         assert got["teaser"] == got["wire"] == got["wire_copy"]
+
+
+@needs_wcxb
+def test_a_teaser_joins_a_long_story_on_real_text() -> None:
+    """A teaser (first paragraphs, 80-150 words, "Read more") of a 1,500+ word WCXB story
+    shares under a tenth of its shingles: the lead bands propose the pair, the lead confirms.
+    In any order: published first, the teaser is the canonical its story joins."""
+    bodies, _ = load_bodies(WCXB, min_words=1500)
+    checked = 0
+    for paras in bodies[:12]:
+        lead: list[str] = []
+        while sum(len(p.split()) for p in lead) < 80:
+            lead.append(paras[len(lead)])
+        if sum(len(p.split()) for p in lead) > 150:
+            continue
+        teaser, story = fingerprint(text(*lead, "Read more"), P), fingerprint(text(*paras), P)
+        if teaser.n_shingles < P.min_shingles:  # headings left out: too little prose to join
+            continue
+        assert teaser.n_shingles < 0.1 * story.n_shingles
+        story_copy = text("By Pat Reporter, Associated Press", *paras[:-1])
+        pages = {"teaser": text(*lead, "Read more"), "story": text(*paras), "copy": story_copy}
+        for published in (["story", "teaser", "copy"], ["teaser", "copy", "story"]):
+            got = cluster_of(pages, published)
+            assert got["teaser"] == got["story"] == got["copy"], published
+        checked += 1
+    assert checked >= 3
 
 
 def test_a_junk_page_joins_nothing() -> None:
@@ -117,3 +148,7 @@ def test_chrome_lines_leave_the_fingerprint_and_old_fingerprints_are_refused() -
     v2 = DedupParams(version=2, shingling="word3-nfkc-lower")
     with pytest.raises(ParamsMismatch, match="recluster --rebuild"):
         P.check_compatible(v2.to_json())
+    v3 = {k: v for k, v in json.loads(P.to_json()).items() if not k.startswith("lead_")}
+    v3["version"] = 3  # before the lead signature
+    with pytest.raises(ParamsMismatch, match="recluster --rebuild"):
+        P.check_compatible(json.dumps(v3))

@@ -216,19 +216,20 @@ def test_fingerprint_prefixes_decode_like_whole_blobs(tmp_path: Path) -> None:
     small_corpus(tmp_path / "c.db")
     with Corpus(tmp_path / "c.db") as corpus:
         whole = [b for rows in corpus.fingerprint_batches() for _, b in rows]
-        prefixes = [
-            b for rows in corpus.fingerprint_batches(signature_prefix(128)) for _, b in rows
-        ]
-    assert {len(b) for b in prefixes} == {signature_prefix(128)}
-    a, b = decode_signatures(whole, 128), decode_signatures(prefixes, 128)
-    for name in ("low16", "n_shingles", "text_hash64"):
+        width = signature_prefix(128, 16)
+        prefixes = [b for rows in corpus.fingerprint_batches(width) for _, b in rows]
+    assert {len(b) for b in prefixes} == {width}
+    a, b = decode_signatures(whole, 128, 16), decode_signatures(prefixes, 128, 16)
+    for name in ("low16", "lead16", "n_shingles", "text_hash64"):
         assert (getattr(a, name) == getattr(b, name)).all()
     with pytest.raises(ValueError, match="re-fingerprint"):
-        decode_signatures([prefixes[0][:-1]], 128)
+        decode_signatures([prefixes[0][:-1]], 128, 16)
     with pytest.raises(ValueError, match="re-fingerprint"):
-        decode_signatures(prefixes, 64)
+        decode_signatures(prefixes, 64, 16)
+    with pytest.raises(ValueError, match="re-fingerprint"):
+        decode_signatures(prefixes, 128, 8)
     with pytest.raises(ValueError, match="magic"):
-        decode_signatures([b"XXXX" + prefixes[0][4:]], 128)
+        decode_signatures([b"XXXX" + prefixes[0][4:]], 128, 16)
 
 
 def test_read_ahead_raises_the_readers_error_and_stops_early(tmp_path: Path) -> None:

@@ -301,3 +301,19 @@ def test_a_crawl_defers_what_is_older_than_its_window_and_recluster_places_it(
     assert rows(windowed, by_url) == rows(whole, by_url)
     assert any(r["canon"] for r in rows(whole, by_url))
     assert run_cli("recluster", "--check", "--db", str(windowed))[0] == 0
+
+
+def test_a_compacted_index_still_proposes_a_teaser_by_its_lead() -> None:
+    """Compaction rebuilds the LSH index with the lead bands too: a teaser (the first 120
+    words of a 2,000-word story) published after a compaction still joins its story."""
+    rng = random.Random(11)
+    long_story = "\n\n".join(" ".join(rng.choices(_VOCAB, k=40)) + "." for _ in range(50))
+    teaser = " ".join(long_story.split()[:120]) + "\n\nRead more"
+    window = window_us("10d")
+    dd = Deduper(P, window=window, slack=0.125)
+    dd.assign(1, fingerprint(story(1), P), (when(0), when(0), 1))
+    dd.assign(2, fingerprint(long_story, P), (when(5), when(5), 2))
+    dd.assign(3, fingerprint(story(3), P), (when(12), when(12), 3))
+    assert dd.evicted == 1  # article 1 fell behind the horizon: the index was rebuilt
+    got = dd.assign(4, fingerprint(teaser, P), (when(13), when(13), 4))
+    assert got[0].duplicate_of == 2

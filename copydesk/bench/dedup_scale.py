@@ -60,15 +60,23 @@ def synthetic_fingerprints(
     """
     rng = np.random.default_rng(seed)
     sigs = rng.integers(0, 2**32, size=(n, params.num_perm), dtype=np.uint64).astype("<u4")
+    lead_rng = np.random.default_rng([seed, 1])  # its own stream: the rest is as before
+    leads = lead_rng.integers(0, 2**16, size=(n, params.lead_perm), dtype=np.uint64).astype("<u2")
     src = rng.integers(0, max(1, n), size=n)
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
+        # distinct keys in a row, as `fingerprint` makes them (sorted, plus their rank)
         ek = np.sort(
-            rng.integers(0, 2**32, size=(stop - start, params.entity_k), dtype=np.uint64), axis=1
-        ).astype("<u4")
+            rng.integers(
+                0, 2**32 - params.entity_k, size=(stop - start, params.entity_k), dtype=np.uint64
+            ),
+            axis=1,
+        )
+        ek = (ek + np.arange(params.entity_k, dtype=np.uint64)).astype("<u4")
         ev = rng.integers(0, 256, size=(stop - start, params.entity_k), dtype=np.uint8)
         copy = rng.random(stop - start) < 0.1
         flips = rng.random((stop - start, params.num_perm)) < 0.2
+        lead_flips = lead_rng.random((stop - start, params.lead_perm)) < 0.2
         hashes = rng.bytes(16 * (stop - start))
         for k, i in enumerate(range(start, stop)):
             if i > 0 and copy[k]:
@@ -76,9 +84,17 @@ def synthetic_fingerprints(
                 sig = sigs[j].copy()
                 sig[flips[k]] = sigs[i][flips[k]]
                 sigs[i] = sig
+                lead = leads[j].copy()
+                lead[lead_flips[k]] = leads[i][lead_flips[k]]
+                leads[i] = lead
             text_hash = hashes[16 * k : 16 * k + 16].hex()
             yield Fingerprint(
-                text_hash, sigs[i].tobytes(), 600, ek[k].tobytes(), ev[k].tobytes()
+                text_hash,
+                sigs[i].tobytes(),
+                600,
+                ek[k].tobytes(),
+                ev[k].tobytes(),
+                leads[i].tobytes(),
             ).to_bytes()
 
 
@@ -89,30 +105,44 @@ def recent_copy_fingerprints(
     before it (copies within days of their story, as wire copy runs), and only those are held:
     memory does not grow with n."""
     rng = np.random.default_rng(seed)
+    lead_rng = np.random.default_rng([seed, 1])
     within = max(1, within)
     ring = np.zeros((within, params.num_perm), "<u4")
+    lead_ring = np.zeros((within, params.lead_perm), "<u2")
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         m = stop - start
         sigs = rng.integers(0, 2**32, size=(m, params.num_perm), dtype=np.uint64).astype("<u4")
-        ek = np.sort(rng.integers(0, 2**32, size=(m, params.entity_k), dtype=np.uint64), axis=1)
+        leads = lead_rng.integers(0, 2**16, size=(m, params.lead_perm), dtype=np.uint64)
+        leads = leads.astype("<u2")
+        # distinct keys in a row, as `fingerprint` makes them (sorted, plus their rank)
+        ek = np.sort(
+            rng.integers(0, 2**32 - params.entity_k, size=(m, params.entity_k), dtype=np.uint64),
+            axis=1,
+        )
+        ek = (ek + np.arange(params.entity_k, dtype=np.uint64)).astype("<u4")
         ev = rng.integers(0, 256, size=(m, params.entity_k), dtype=np.uint8)
         copy = rng.random(m) < 0.1
         back = rng.integers(1, within + 1, size=m)
         flips = rng.random((m, params.num_perm)) < 0.2
+        lead_flips = lead_rng.random((m, params.lead_perm)) < 0.2
         hashes = rng.bytes(16 * m)
         for k, i in enumerate(range(start, stop)):
-            sig = sigs[k]
+            sig, lead = sigs[k], leads[k]
             if copy[k] and i >= back[k]:
                 sig = ring[(i - int(back[k])) % within].copy()
                 sig[flips[k]] = sigs[k][flips[k]]
+                lead = lead_ring[(i - int(back[k])) % within].copy()
+                lead[lead_flips[k]] = leads[k][lead_flips[k]]
             ring[i % within] = sig
+            lead_ring[i % within] = lead
             yield Fingerprint(
                 hashes[16 * k : 16 * k + 16].hex(),
                 sig.tobytes(),
                 600,
-                ek[k].astype("<u4").tobytes(),
+                ek[k].tobytes(),
                 ev[k].tobytes(),
+                lead.tobytes(),
             ).to_bytes()
 
 

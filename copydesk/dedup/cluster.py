@@ -58,8 +58,21 @@ EVICTED = -2
 SLACK = 0.125
 
 
+#: Offsets the seed of the lead bands' coefficients from the main bands'.
+_LEAD_SALT = 0x1EAD
+
+
 def _low_bits(sigs: np.ndarray) -> np.ndarray:
     return (sigs & np.uint32((1 << _SIG_BITS) - 1)).astype(np.uint16)
+
+
+def _estimate(a: np.ndarray, b: np.ndarray, na: int, nb: int) -> tuple[float, float]:
+    """(Jaccard, containment of the smaller set) estimated from two 16-bit MinHash signatures
+    of sets of `na` and `nb` shingles; chance agreement of 16-bit values subtracted."""
+    eq = float(np.count_nonzero(a == b)) / len(a)
+    j = max(0.0, (eq - _CHANCE) / (1.0 - _CHANCE))
+    inter = j * (na + nb) / (1.0 + j)
+    return j, min(1.0, inter / min(na, nb))
 
 
 @dataclass(frozen=True)
@@ -133,9 +146,11 @@ class Deduper:
         self.params = params or DedupParams()
         p = self.params
         self._coefs = band_coefficients(p.bands, p.seed)
-        self._index = BandIndex(p.bands)
+        self._lead_coefs = band_coefficients(p.lead_bands, p.seed + _LEAD_SALT)
+        self._index = BandIndex(p.bands + p.lead_bands)
         self._keys = Column(np.int64)
         self._sig = Column(np.uint16, (p.num_perm,))
+        self._lead = Column(np.uint16, (p.lead_perm,))
         self._nsh = Column(np.uint32)
         self._thash = Column(np.uint64)
         self._lookup = lookup
@@ -153,6 +168,8 @@ class Deduper:
         #: canonicals found to be compilation pages: nothing joins them as a part any more.
         self._hubs: set[int] = set()
         self._new_hubs: list[int] = []
+        #: copies found to hold a second story beside their canonical: to be re-placed.
+        self._exposed: list[int] = []
         #: How many indexed articles are copies (point at another canonical), counting those
         #: a window's compaction dropped since.
         self.copies = 0
@@ -209,7 +226,7 @@ class Deduper:
         old = self._canon.all()[keep]
         canon = np.where(old >= 0, moved[np.maximum(old, 0)], EVICTED)
         canon[canon < 0] = EVICTED
-        for name in ("_keys", "_sig", "_nsh", "_thash", "_pub", "_fetch"):
+        for name in ("_keys", "_sig", "_lead", "_nsh", "_thash", "_pub", "_fetch"):
             setattr(self, name, getattr(self, name).kept(keep))
         self._canon = Column(np.int64)
         self._canon.extend(canon)
@@ -226,26 +243,36 @@ class Deduper:
     def _reindex(self) -> None:
         """A new LSH index of every article held (after a compaction)."""
         p = self.params
-        self._index = BandIndex(p.bands)
-        builder = RunBuilder(len(self) * p.bands)
+        self._index = BandIndex(p.bands + p.lead_bands)
+        builder = RunBuilder(len(self) * (p.bands + p.lead_bands))
         for ci, chunk in enumerate(self._sig.chunks):
             start = ci << 14
             rows = min(len(chunk), len(self) - start)
             live = np.flatnonzero(self._nsh.chunks[ci][:rows] > 0)
             if len(live):
-                keys = band_keys(chunk[live], p.bands, p.rows, self._coefs)
+                keys = self._band_keys(chunk[live], self._lead.chunks[ci][live])
                 builder.add(composite(keys, live + start))
         self._index.add_runs(builder.runs())
 
     def nbytes(self) -> int:
         """Bytes held in the Deduper's arrays (columns and LSH index)."""
-        cols = [self._keys, self._sig, self._nsh, self._thash, self._pub, self._fetch, self._canon]
+        cols = [
+            self._keys,
+            self._sig,
+            self._lead,
+            self._nsh,
+            self._thash,
+            self._pub,
+            self._fetch,
+            self._canon,
+        ]
         return sum(c.nbytes() for c in cols) + self._sketches.nbytes() + self._index.nbytes()
 
     # ---- storage -------------------------------------------------------------------------
     def _append(self, key: int, fp: Fingerprint, pub: int, fetch: int, canon: int) -> int:
         i = self._keys.append(key)
         self._sig.append(_low_bits(fp.sig))
+        self._lead.append(fp.lead16)
         self._nsh.append(fp.n_shingles)
         self._thash.append(int(fp.text_hash[:16], 16))
         self._sketches.append(i, key, fp)
@@ -255,10 +282,12 @@ class Deduper:
         return i
 
     def _check_fp(self, fp: Fingerprint) -> None:
-        if len(fp.signature) != 4 * self.params.num_perm:
+        p = self.params
+        if len(fp.signature) != 4 * p.num_perm or len(fp.lead) != 2 * p.lead_perm:
             raise ValueError(
-                f"fingerprint has {len(fp.signature) // 4} permutations, params say "
-                f"{self.params.num_perm}; re-fingerprint with these params"
+                f"fingerprint has {len(fp.signature) // 4} permutations and a lead of "
+                f"{len(fp.lead) // 2}, params say {p.num_perm} and {p.lead_perm}; "
+                "re-fingerprint with these params (`copydesk recluster --rebuild`)"
             )
 
     def _order(self, i: int) -> tuple[int, int, int]:
@@ -292,10 +321,11 @@ class Deduper:
         na, nb = int(self._nsh[new]), int(self._nsh[canon])
         if min(na, nb) < max(1, p.min_shingles):  # too little prose: identical text only
             return _Verdict(False, None, 0.0, 0.0)
-        eq = float(np.count_nonzero(self._sig[new] == self._sig[canon])) / p.num_perm
-        j = max(0.0, (eq - _CHANCE) / (1.0 - _CHANCE))
-        inter = j * (na + nb) / (1.0 + j)
-        c = min(1.0, inter / min(na, nb))
+        j, c = _estimate(self._sig[new], self._sig[canon], na, nb)
+        if c < p.containment_threshold and min(na, nb) <= p.lead_shingles < max(na, nb):
+            # A teaser: the shorter text, short enough to be all lead, may be the other's lead.
+            lead = min(na, p.lead_shingles), min(nb, p.lead_shingles)
+            c = max(c, _estimate(self._lead[new], self._lead[canon], *lead)[1])
         if c < p.containment_threshold or not self._entities_agree(new, canon):
             return _Verdict(False, None, j, c)
         return _Verdict(True, "near" if j >= p.near_threshold else "contained", j, c)
@@ -306,21 +336,26 @@ class Deduper:
         return v.relation != "exact" and int(self._nsh[i]) < _PART * int(self._nsh[c])
 
     def _compilation(self, i: int, verdicts: list[tuple[int, _Verdict]]) -> bool:
-        """Whether i carries two stories: two canonicals it matches as parts of it (each
-        `part_share` of i or more) do not match each other and sit in parts of i that do
-        not overlap much (together at most 1 + `part_share` of i)."""
+        """Whether i carries two stories: two canonicals it holds (each matched as a part of
+        i, or with `part_min` of its own shingles in i: the first half of a story), each
+        `part_share` of i or more, are apart (`_apart`) and sit in parts of i that do not
+        overlap much (together at most 1 + `part_share` of i)."""
         p = self.params
         held = [
             (c, share)
             for c, v in verdicts
-            if v.match
-            and self._part_of(c, i, v)
+            if ((v.match and self._part_of(c, i, v)) or v.containment >= p.part_min)
             and (share := self._share(c, i, v)) >= p.part_share
         ]
         return any(
-            sa + sb <= 1.0 + p.part_share and not self._verify(a, b).match
+            sa + sb <= 1.0 + p.part_share and self._apart(a, b)
             for (a, sa), (b, sb) in itertools.combinations(held, 2)
         )
+
+    def _apart(self, a: int, b: int) -> bool:
+        """Whether a and b are two stories, not versions of one: they share under
+        `apart_max` of the shorter one's shingles (rewrites of one story share more)."""
+        return self._verify(a, b).containment < self.params.apart_max
 
     def _share(self, a: int, b: int, v: _Verdict) -> float:
         """Estimated share of b's shingles that a holds (from the verdict of a against b)."""
@@ -329,14 +364,14 @@ class Deduper:
 
     def _splits(self, i: int, c: int, v: _Verdict, parts: Sequence[int]) -> bool:
         """Whether i shows page c to hold two stories: i covers `part_share` of c or more and
-        so does one of `parts`, unrelated to i, elsewhere in c."""
+        so does one of `parts`, apart from i (`_apart`), elsewhere in c."""
         p = self.params
         mine = self._share(i, c, v)
         if mine < p.part_share:
             return False
         for m in parts:
             theirs = self._share(m, c, self._verify(m, c))
-            if mine + theirs <= 1.0 + p.part_share and not self._verify(i, m).match:
+            if mine + theirs <= 1.0 + p.part_share and self._apart(i, m):
                 return True
         return False
 
@@ -348,8 +383,13 @@ class Deduper:
         )
 
     def _release_hubs(self) -> list[Assignment]:
-        """Parts that joined a canonical since found to be a compilation page are re-placed."""
+        """Parts that joined a canonical since found to be a compilation page are re-placed,
+        and so are copies found to be compilation pages."""
         out: list[Assignment] = []
+        while self._exposed:  # it stands alone: the second story it carries is newer
+            m = self._exposed.pop()
+            self._set_canon(m, m)
+            out.append(self._assignment(m, None))
         while self._new_hubs:
             parts = sorted(self._parts.pop(self._new_hubs.pop(), []), key=self._order)
             for m in parts:
@@ -363,20 +403,57 @@ class Deduper:
         if self._part_of(i, c, v):
             self._parts.setdefault(c, []).append(i)
 
-    def _candidates(self, i: int, keys: np.ndarray, assigned_only: bool) -> list[int]:
+    def _candidates(
+        self, i: int, keys: np.ndarray, assigned_only: bool
+    ) -> tuple[list[int], list[int]]:
+        """(canonicals of i's LSH candidates, candidates that are copies holding their
+        canonical as a part: pages that may carry a second story)."""
         ids = self._index.query(keys)
         if len(ids) == 0:
-            return []
+            return [], []
         ids = np.unique(ids)
         ids = self._in_window(ids[ids != i])
         canons = self._canon.take(ids)
+        placed = canons >= 0
+        wide = placed & (canons != ids)
+        wide[wide] = self._nsh.take(canons[wide]) < _PART * self._nsh.take(ids[wide])
         if assigned_only or self.window is not None:
-            canons = canons[canons >= 0]
-        return sorted(set(self._in_window(np.unique(canons)).tolist()) - {i})
+            canons = canons[placed]
+        return sorted(set(self._in_window(np.unique(canons)).tolist()) - {i}), ids[wide].tolist()
 
-    def _best(self, i: int, canons: list[int]) -> tuple[int, _Verdict] | None:
+    def _exposes(self, i: int, m: int) -> bool:
+        """Whether i shows page m, a copy of canonical c that holds c as a part, to carry a
+        second story: i holds `part_min` of itself in m, over `part_share` of m, beside c."""
+        p = self.params
+        c = int(self._canon[m])
+        v = self._verify(i, m)
+        if v.containment < p.part_min:
+            return False
+        mine = self._share(i, m, v)
+        theirs = self._share(c, m, self._verify(c, m))
+        return mine >= p.part_share and mine + theirs <= 1.0 + p.part_share and self._apart(i, c)
+
+    def _best(
+        self, i: int, canons: list[int], pages: Sequence[int] = ()
+    ) -> tuple[int, _Verdict] | None:
+        p = self.params
+        mine = self._order(i)
+        for m in pages:
+            if self._order(m) < mine and m not in self._hubs and self._exposes(i, m):
+                self._hubs.add(m)
+                self._exposed.append(m)
         verdicts = [(c, self._verify(i, c)) for c in canons]
         matches = [(c, v) for c, v in verdicts if v.match]
+        for c, v in verdicts:  # i sits beside a part of page c, not in it: c carries two stories
+            if (
+                not v.match
+                and v.containment >= p.part_min
+                and c in self._parts
+                and c not in self._hubs
+                and self._splits(i, c, v, self._parts[c])
+            ):
+                self._hubs.add(c)
+                self._new_hubs.append(c)
         if self._compilation(i, verdicts):
             return None
         best: tuple[tuple[float, ...], int, _Verdict] | None = None
@@ -399,8 +476,14 @@ class Deduper:
         return None if best is None else (best[1], best[2])
 
     def _keys_of(self, fp: Fingerprint) -> np.ndarray:
+        return self._band_keys(_low_bits(fp.sig)[None, :], fp.lead16[None, :])[0]
+
+    def _band_keys(self, low16: np.ndarray, lead16: np.ndarray) -> np.ndarray:
+        """(n, bands + lead_bands) LSH keys: the main bands, then the lead bands."""
         p = self.params
-        return band_keys(_low_bits(fp.sig)[None, :], p.bands, p.rows, self._coefs)[0]
+        main = band_keys(low16, p.bands, p.rows, self._coefs)
+        lead = band_keys(lead16, p.lead_bands, 2, self._lead_coefs)
+        return np.concatenate([main, lead], axis=1)
 
     def _assignment(self, i: int, v: _Verdict | None) -> Assignment:
         c = int(self._canon[i])
@@ -432,12 +515,12 @@ class Deduper:
             self._advance(t)
         i = self._append(key, fp, pub, fetch, -1)
         keys = self._keys_of(fp)
-        canons = self._candidates(i, keys, False) if fp.n_shingles else []
+        canons, pages = self._candidates(i, keys, False) if fp.n_shingles else ([], [])
         if fp.n_shingles:
             self._index.add(i, keys)
         mine = self._order(i)
         older = [c for c in canons if self._order(c) < mine]
-        found = self._best(i, older)
+        found = self._best(i, older, pages)
         released = self._release_hubs()
         if found is not None:
             self._join(i, found[0], found[1])
@@ -483,9 +566,8 @@ class Deduper:
     def _reassign(self, i: int) -> list[Assignment]:
         """Place article i again (element 0) and re-place the parts of compilation pages
         this reveals (the rest)."""
-        keys = self._stored_keys(i)
-        cands = [c for c in self._candidates(i, keys, True) if self._order(c) < self._order(i)]
-        found = self._best(i, cands)
+        canons, pages = self._candidates(i, self._stored_keys(i), True)
+        found = self._best(i, [c for c in canons if self._order(c) < self._order(i)], pages)
         if found is None:
             self._set_canon(i, i)
             mine = self._assignment(i, None)
@@ -495,15 +577,15 @@ class Deduper:
         return [mine, *self._release_hubs()]
 
     def _stored_keys(self, i: int) -> np.ndarray:
-        p = self.params
-        return band_keys(self._sig[i][None, :], p.bands, p.rows, self._coefs)[0]
+        return self._band_keys(self._sig[i][None, :], self._lead[i][None, :])[0]
 
     @property
     def stored_prefix(self) -> int | None:
         """How much of each stored fingerprint blob `load_stored` needs: the header and
         signature when name/number sketches are read back through the lookup, else all of it
         (None)."""
-        return signature_prefix(self.params.num_perm) if self._lookup is not None else None
+        p = self.params
+        return signature_prefix(p.num_perm, p.lead_perm) if self._lookup is not None else None
 
     def load(
         self,
@@ -604,6 +686,7 @@ class Deduper:
         self.copies = 0
         self._parts.clear()
         self._hubs.clear()
+        self._exposed.clear()
         nsh = self._nsh.all()
         out: dict[int, Assignment] = {}
         for i in order.tolist():
@@ -699,7 +782,7 @@ class _Loader:
     def __init__(self, dd: Deduper, capacity: int | None = None) -> None:
         self.dd = dd
         self.start = len(dd)
-        self.builder = RunBuilder((capacity or 0) * dd.params.bands)
+        self.builder = RunBuilder((capacity or 0) * (dd.params.bands + dd.params.lead_bands))
         self.dups: list[np.ndarray] = []
 
     def add(
@@ -711,17 +794,18 @@ class _Loader:
         dup: np.ndarray,
     ) -> None:
         dd, p = self.dd, self.dd.params
-        sigs = decode_signatures(blobs, p.num_perm)
+        sigs = decode_signatures(blobs, p.num_perm, p.lead_perm)
         live = np.flatnonzero(sigs.n_shingles > 0)
-        band = band_keys(sigs.low16[live], p.bands, p.rows, dd._coefs)
+        band = dd._band_keys(sigs.low16[live], sigs.lead16[live])
         self.builder.add(composite(band, live + len(dd)))
         self.dups.append(dup)
         dd._keys.extend(keys)
         dd._sig.extend(sigs.low16)
+        dd._lead.extend(sigs.lead16)
         dd._nsh.extend(sigs.n_shingles)
         dd._thash.extend(sigs.text_hash64)
         if isinstance(dd._sketches, InMemorySketches):
-            dd._sketches.extend(keys, decode_many(blobs, p.num_perm, p.entity_k))
+            dd._sketches.extend(keys, decode_many(blobs, p.num_perm, p.entity_k, p.lead_perm))
         dd._pub.extend(pub)
         dd._fetch.extend(fetch)
 

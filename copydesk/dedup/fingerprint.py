@@ -19,9 +19,11 @@ from copydesk.dedup.params import DedupParams
 
 _TOKEN = re.compile(r"\w{1,40}")
 _MAGIC = b"CDF1"
-_HEADER = struct.Struct("<4sHBxI16s")  # magic, num_perm, entity count, n_shingles, text hash
+#: magic, num_perm, entity count, lead count, n_shingles, text hash
+_HEADER = struct.Struct("<4sHBBI16s")
 _MASK32 = np.uint64(0xFFFFFFFF)
 _EMPTY_SIG = 0xFFFFFFFF
+_EMPTY_LEAD = 0xFFFF
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class Fingerprint:
 
     `signature`: num_perm uint32 MinHash values (little endian). `n_shingles`: distinct shingles
     (for containment estimates). `entity_keys`/`entity_values`: bottom-k sketch of name/number
-    occurrences keyed by their surrounding words (uint32 keys, uint8 token hashes).
+    occurrences keyed by their surrounding words (uint32 keys, uint8 token hashes). `lead`:
+    lead_perm uint16 MinHash values of the first lead_shingles shingles (fingerprint version 4).
     """
 
     text_hash: str
@@ -38,10 +41,15 @@ class Fingerprint:
     n_shingles: int
     entity_keys: bytes = b""
     entity_values: bytes = b""
+    lead: bytes = b""
 
     @property
     def sig(self) -> np.ndarray:
         return np.frombuffer(self.signature, dtype="<u4")
+
+    @property
+    def lead16(self) -> np.ndarray:
+        return np.frombuffer(self.lead, dtype="<u2")
 
     @property
     def ent_keys(self) -> np.ndarray:
@@ -54,26 +62,33 @@ class Fingerprint:
     def to_bytes(self) -> bytes:
         n_ent = len(self.entity_values)
         head = _HEADER.pack(
-            _MAGIC, len(self.signature) // 4, n_ent, self.n_shingles, bytes.fromhex(self.text_hash)
+            _MAGIC,
+            len(self.signature) // 4,
+            n_ent,
+            len(self.lead) // 2,
+            self.n_shingles,
+            bytes.fromhex(self.text_hash),
         )
-        return head + self.signature + self.entity_keys + self.entity_values
+        return head + self.signature + self.lead + self.entity_keys + self.entity_values
 
     @classmethod
     def from_bytes(cls, b: bytes) -> Fingerprint:
         if len(b) < _HEADER.size:
             raise ValueError("fingerprint blob too short")
-        magic, num_perm, n_ent, n_sh, th = _HEADER.unpack_from(b)
+        magic, num_perm, n_ent, n_lead, n_sh, th = _HEADER.unpack_from(b)
         if magic != _MAGIC:
             raise ValueError(f"not a copydesk fingerprint (magic {magic!r})")
         o = _HEADER.size
-        expected = o + 4 * num_perm + 5 * n_ent
+        expected = o + 4 * num_perm + 2 * n_lead + 5 * n_ent
         if len(b) != expected:
             raise ValueError(f"fingerprint blob has {len(b)} bytes, expected {expected}")
         sig = b[o : o + 4 * num_perm]
         o += 4 * num_perm
+        lead = b[o : o + 2 * n_lead]
+        o += 2 * n_lead
         keys = b[o : o + 4 * n_ent]
         vals = b[o + 4 * n_ent :]
-        return cls(th.hex(), bytes(sig), n_sh, bytes(keys), bytes(vals))
+        return cls(th.hex(), bytes(sig), n_sh, bytes(keys), bytes(vals), bytes(lead))
 
 
 @dataclass(frozen=True)
@@ -88,13 +103,13 @@ class Decoded:
     entity_values: np.ndarray  # (n, entity_k) uint8, zero padded
 
 
-def decode_many(blobs: Sequence[bytes], num_perm: int, entity_k: int) -> Decoded:
+def decode_many(blobs: Sequence[bytes], num_perm: int, entity_k: int, lead_perm: int) -> Decoded:
     """Decode fingerprint blobs in bulk: blobs of equal length become one numpy record array."""
     n = len(blobs)
     by_len: dict[int, list[int]] = {}
     for i, b in enumerate(blobs):
         by_len.setdefault(len(b), []).append(i)
-    sig_bytes = 4 * num_perm
+    sig_bytes = 4 * num_perm + 2 * lead_perm
     out = Decoded(
         signatures=np.zeros((n, num_perm), np.uint32),
         n_shingles=np.zeros(n, np.uint32),
@@ -115,15 +130,15 @@ def decode_many(blobs: Sequence[bytes], num_perm: int, entity_k: int) -> Decoded
         if not (rec[:, :4] == np.frombuffer(_MAGIC, np.uint8)).all():
             raise ValueError("not a copydesk fingerprint blob (bad magic)")
         perms = rec[:, 4:6].copy().view("<u2")[:, 0]
-        if (perms != num_perm).any() or (rec[:, 6] != k).any():
+        if (perms != num_perm).any() or (rec[:, 6] != k).any() or (rec[:, 7] != lead_perm).any():
             raise ValueError(
-                f"fingerprint header disagrees with num_perm={num_perm}; "
+                f"fingerprint header disagrees with num_perm={num_perm}, lead_perm={lead_perm}; "
                 "re-fingerprint with these params"
             )
         o = _HEADER.size
         out.n_shingles[rows] = rec[:, 8:12].copy().view("<u4")[:, 0]
         out.text_hash64[rows] = rec[:, 12:20].copy().view(">u8")[:, 0]
-        out.signatures[rows] = rec[:, o : o + sig_bytes].copy().view("<u4")
+        out.signatures[rows] = rec[:, o : o + 4 * num_perm].copy().view("<u4")
         o += sig_bytes
         out.entity_len[rows] = k
         if k:
@@ -132,10 +147,11 @@ def decode_many(blobs: Sequence[bytes], num_perm: int, entity_k: int) -> Decoded
     return out
 
 
-def signature_prefix(num_perm: int) -> int:
-    """Bytes of a blob's header and signature: all the dedup index keeps of a stored
-    fingerprint (the name/number sketch that follows is read back from storage when needed)."""
-    return _HEADER.size + 4 * num_perm
+def signature_prefix(num_perm: int, lead_perm: int) -> int:
+    """Bytes of a blob's header, signature and lead signature: all the dedup index keeps of a
+    stored fingerprint (the name/number sketch that follows is read back from storage when
+    needed)."""
+    return _HEADER.size + 4 * num_perm + 2 * lead_perm
 
 
 @dataclass(frozen=True)
@@ -143,14 +159,16 @@ class Signatures:
     """The signature part of many fingerprint blobs (see `decode_signatures`)."""
 
     low16: np.ndarray  # (n, num_perm) uint16: the low 16 bits of each MinHash value
+    lead16: np.ndarray  # (n, lead_perm) uint16: the lead signature
     n_shingles: np.ndarray  # (n,) uint32
     text_hash64: np.ndarray  # (n,) uint64: first 8 bytes of the text hash, big endian
 
 
-def decode_signatures(blobs: Sequence[bytes], num_perm: int) -> Signatures:
-    """Decode the header and signature of blobs that are whole fingerprints or their first
-    `signature_prefix(num_perm)` bytes (as `Corpus.fingerprint_batches(prefix)` reads them)."""
-    width = signature_prefix(num_perm)
+def decode_signatures(blobs: Sequence[bytes], num_perm: int, lead_perm: int) -> Signatures:
+    """Decode the header and signatures of blobs that are whole fingerprints or their first
+    `signature_prefix(num_perm, lead_perm)` bytes (as `Corpus.fingerprint_batches(prefix)`
+    reads them)."""
+    width = signature_prefix(num_perm, lead_perm)
     lengths = set(map(len, blobs))
     if lengths == {width}:
         joined = b"".join(blobs)
@@ -158,19 +176,22 @@ def decode_signatures(blobs: Sequence[bytes], num_perm: int) -> Signatures:
         joined = b"".join(b[:width] for b in blobs)
     else:
         raise ValueError(
-            f"a fingerprint blob is shorter than the {width} bytes num_perm={num_perm} needs; "
+            f"a fingerprint blob is shorter than the {width} bytes num_perm={num_perm} and "
+            f"lead_perm={lead_perm} need; "
             "re-fingerprint with these params"
         )
     rec = np.frombuffer(joined, np.uint8).reshape(len(blobs), width)
     if not (rec[:, :4] == np.frombuffer(_MAGIC, np.uint8)).all():
         raise ValueError("not a copydesk fingerprint blob (bad magic)")
-    if (rec[:, 4:6].copy().view("<u2")[:, 0] != num_perm).any():
+    if (rec[:, 4:6].copy().view("<u2")[:, 0] != num_perm).any() or (rec[:, 7] != lead_perm).any():
         raise ValueError(
-            f"fingerprint header disagrees with num_perm={num_perm}; "
+            f"fingerprint header disagrees with num_perm={num_perm}, lead_perm={lead_perm}; "
             "re-fingerprint with these params"
         )
+    o = _HEADER.size + 4 * num_perm
     return Signatures(
-        low16=rec[:, _HEADER.size :].view("<u2")[:, ::2].astype(np.uint16),
+        low16=rec[:, _HEADER.size : o].view("<u2")[:, ::2].astype(np.uint16),
+        lead16=rec[:, o:width].copy().view("<u2").astype(np.uint16),
         n_shingles=rec[:, 8:12].copy().view("<u4")[:, 0],
         text_hash64=rec[:, 12:20].copy().view(">u8")[:, 0].astype(np.uint64),
     )
@@ -237,19 +258,22 @@ def _datasketch_minhash(num_perm: int, seed: int) -> MinHash:
     return m
 
 
-def _signature(h64: np.ndarray, params: DedupParams, c: _Coefs) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct shingle hashes, MinHash signature as little-endian uint32) from 64-bit hashes."""
+def _signature(
+    h64: np.ndarray, params: DedupParams, c: _Coefs, num_perm: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct shingle hashes, `num_perm` MinHash values as little-endian uint32) from
+    64-bit hashes."""
     if params.scheme == "datasketch-affine32":
         sh = np.unique(h64 >> np.uint64(32))
-        m = _datasketch_minhash(params.num_perm, params.seed)
+        m = _datasketch_minhash(num_perm, params.seed)
         m.clear()
         m.update_batch(sh.tolist())
         return sh, np.array(m.hashvalues, dtype="<u4")
     # "mulshift64" (copydesk 0.1): 64-bit multiply-shift over 64-bit shingle hashes; kept so the
     # benchmark can compare (`bench dedup --scheme mulshift64`).
     sh = np.unique(h64)
-    v = sh[None, :] * c.perm_a
-    v += c.perm_b
+    v = sh[None, :] * c.perm_a[:num_perm]
+    v += c.perm_b[:num_perm]
     return sh, (v.min(axis=1) >> np.uint64(32)).astype("<u4")
 
 
@@ -294,7 +318,8 @@ def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fin
     n = len(low_tokens)
     if n == 0:
         sig = np.full(params.num_perm, _EMPTY_SIG, dtype="<u4")
-        return Fingerprint(text_hash, sig.tobytes(), 0)
+        lead = np.full(params.lead_perm, _EMPTY_LEAD, dtype="<u2")
+        return Fingerprint(text_hash, sig.tobytes(), 0, lead=lead.tobytes())
     th, low_cps = _token_hashes(low_tokens, c)
     k = params.shingle_size
     if n >= k:
@@ -303,7 +328,11 @@ def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fin
             sh += th[j : n - k + 1 + j] * c.shingle[j]
     else:
         sh = (th * c.shingle[:n]).sum(keepdims=True, dtype=np.uint64)
-    sh, sig = _signature(_mix(sh), params, c)
+    positions = _mix(sh)
+    sh, sig = _signature(positions, params, c, params.num_perm)
+    # The lead: the first lead_shingles shingles in text order (a teaser's whole text).
+    _, lead32 = _signature(positions[: params.lead_shingles], params, c, params.lead_perm)
+    lead = lead32.astype("<u2")
 
     # Name/number sketch: occurrences of capitalised or digit-bearing tokens, keyed by the two
     # words on each side; the value is the token itself. Copies agree where contexts align.
@@ -328,4 +357,6 @@ def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fin
         first[1:] = ctx[1:] != ctx[:-1]
         keys = ctx[first][: params.entity_k].astype("<u4")
         vals = val[first][: params.entity_k].astype(np.uint8)
-    return Fingerprint(text_hash, sig.tobytes(), len(sh), keys.tobytes(), vals.tobytes())
+    return Fingerprint(
+        text_hash, sig.tobytes(), len(sh), keys.tobytes(), vals.tobytes(), lead.tobytes()
+    )

@@ -6,7 +6,16 @@ import json
 from dataclasses import asdict, dataclass, fields
 
 #: Fields that change the fingerprint bytes; a change requires re-fingerprinting stored articles.
-FINGERPRINT_FIELDS = ("version", "num_perm", "seed", "scheme", "shingling", "entity_k")
+FINGERPRINT_FIELDS = (
+    "version",
+    "num_perm",
+    "seed",
+    "scheme",
+    "shingling",
+    "entity_k",
+    "lead_perm",
+    "lead_shingles",
+)
 #: Signature schemes this version can make (the first is the default).
 SCHEMES = ("datasketch-affine32", "mulshift64")
 #: Shingle sources this version can make (the first is the default; "word3-nfkc-lower": every
@@ -25,7 +34,7 @@ class DedupParams:
     Thresholds (second block) can change without re-fingerprinting: a `recluster` is enough.
     """
 
-    version: int = 3
+    version: int = 4
     num_perm: int = 128
     seed: int = 1
     #: What makes the signatures. "datasketch-affine32": `datasketch.MinHash(num_perm, seed)`
@@ -40,6 +49,11 @@ class DedupParams:
     shingling: str = "word3-nfkc-lower-prose"
     #: bottom-k size of the name/number sketch (context-keyed, see `fingerprint`).
     entity_k: int = 128
+    #: lead signature: a MinHash of `lead_perm` 16-bit values over the first `lead_shingles`
+    #: prose shingles, so that a teaser (a story's first paragraphs) is proposed against and
+    #: checked on the story's lead, which the whole-text signature cannot see.
+    lead_perm: int = 16
+    lead_shingles: int = 150
 
     # --- decision (no re-fingerprint needed) ---
     #: estimated share of the shorter document's shingles found in the canonical.
@@ -54,9 +68,16 @@ class DedupParams:
     min_shingles: int = 75
     #: share of a page two unrelated stories must each cover to make it a compilation page.
     part_share: float = 0.1
+    #: share of a story's shingles a page must hold to count as carrying (part of) it there.
+    part_min: float = 0.4
+    #: two stories on one page share under this share of the shorter one's shingles (more:
+    #: versions of one story, as rewrites covering different halves of it are).
+    apart_max: float = 0.1
     #: LSH banding over the first bands*rows permutations.
     bands: int = 64
     rows: int = 2
+    #: LSH bands (two values each) over the lead signature, beside the main bands.
+    lead_bands: int = 8
 
     def __post_init__(self) -> None:
         if self.num_perm <= 0 or self.num_perm % 8:
@@ -75,6 +96,13 @@ class DedupParams:
             )
         if not 0 < self.entity_k <= 255:
             raise ValueError("entity_k must be in 1..255")
+        if not 0 < self.lead_perm <= 255 or 2 * self.lead_bands > self.lead_perm:
+            raise ValueError(
+                f"lead_perm must be in 1..255 and hold lead_bands two-value bands, got "
+                f"lead_perm={self.lead_perm}, lead_bands={self.lead_bands}; lower lead_bands"
+            )
+        if self.lead_shingles <= 0:
+            raise ValueError("lead_shingles must be positive")
 
     @property
     def shingle_size(self) -> int:
