@@ -187,7 +187,7 @@ def extract(
     _refuse_link_lists(html, table.blocks, options)
     model = _block_model() if options.classify_blocks else None
     if model is not None:
-        probability = np.where(table.boxed, 0.0, model.probability(table.rows))
+        probability = np.where(table.boxed, 0.0, model.keep_probability(table.rows))
         blocks = kept_blocks(table.blocks, probability, model.keep_threshold)
     else:
         blocks = table.trafilatura
