@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 #: Bumped whenever a change to this module can change what is stored; recorded on every row so
 #: `copydesk reextract` knows which pages are stale.
-EXTRACTOR_VERSION = "8"
+EXTRACTOR_VERSION = "7"
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _HTML_LANG = re.compile(
@@ -289,16 +289,11 @@ def _parse(html: str | bytes) -> HtmlElement | None:
 
 def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool) -> Any:
     """trafilatura's extracted body for ``tree`` (None when it finds no text). The metadata is
-    read separately (:func:`_metadata`), once.
-
-    ``fast``: without the readability and jusText comparison, which cost about as much as the
-    rest of trafilatura's extraction; the block classifier, trained on this output, decides
-    what to keep (docs/benchmarks.md, "Extraction cost")."""
+    read separately (:func:`_metadata`), once."""
     try:
         doc: Any = trafilatura.bare_extraction(
             tree,
             url=url,
-            fast=True,
             with_metadata=False,
             include_comments=False,
             include_tables=include_tables,

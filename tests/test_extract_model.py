@@ -266,19 +266,6 @@ def test_page_table_and_classifier_on_a_page(article_html: str) -> None:
     assert with_model.paragraphs == without.paragraphs  # both clean on this simple page
 
 
-def test_trafilatura_runs_without_its_fallback_extractors(
-    article_html: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import trafilatura.core
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("readability/jusText comparison ran")
-
-    monkeypatch.setattr(trafilatura.core, "compare_extraction", refuse)
-    table = page_table(article_html, ARTICLE_URL)
-    assert table.trafilatura and table.document.title
-
-
 def write_dataset(directory: Path, html: str, truth: str, urls: list[str]) -> None:
     (directory / "html").mkdir(parents=True)
     (directory / "ground-truth").mkdir()
