@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from copy import copy
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
@@ -14,8 +13,7 @@ import numpy as np
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.metadata import extract_metadata
-from trafilatura.settings import set_date_params
+from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 
 from copydesk.extraction.authors import people
@@ -23,6 +21,7 @@ from copydesk.extraction.blocks import Block, from_trafilatura
 from copydesk.extraction.cleanup import clean_blocks, strip_invisible
 from copydesk.extraction.dates import dateline_day, published_timestamp
 from copydesk.extraction.gate import page_signals
+from copydesk.extraction.metadata import page_metadata
 from copydesk.extraction.model import BlockModel, ModelError, shipped_model
 from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES, page_block_features
 from copydesk.extraction.segment import PageBlock, recirculation_boxes, repair, segment
@@ -125,7 +124,7 @@ class PageTable:
     rows: np.ndarray  # (blocks, features): see copydesk.extraction.pagefeatures
     boxed: np.ndarray  # (blocks,) bool: inside a recirculation box, never kept
     trafilatura: list[Block]  # what trafilatura extracted
-    document: Any  # trafilatura's Document (metadata), None when it found nothing
+    document: Document  # trafilatura's metadata of the page (see copydesk.extraction.metadata)
     title: str | None
     tree: Any = None  # the parsed page (lxml), as trafilatura read it
 
@@ -137,13 +136,11 @@ def page_table(html: str | bytes, url: str | None = None, include_tables: bool =
         raise NotAnArticle(Reason.UNPARSABLE, "no HTML tree")
     repair(tree)  # an unclosed <button> would swallow the page (trafilatura drops buttons)
     blocks = segment(tree)
-    doc = _trafilatura(tree, url, include_tables)  # copies the tree: the blocks stay valid
-    if doc is not None and doc.body is not None:
-        kept = from_trafilatura(doc.body, include_tables)
-    else:  # trafilatura found no text; the classifier may, and the metadata is still there
-        kept = []
-        doc = _metadata(tree, url)
-    title = _clean(doc.title) if doc is not None else None
+    doc = _metadata(tree, url)
+    body = _trafilatura(tree, url or doc.url, include_tables)  # on a copy: the blocks stay valid
+    # when trafilatura finds no text, the classifier may, and the metadata is still there
+    kept = from_trafilatura(body, include_tables) if body is not None else []
+    title = _clean(doc.title)
     boxed = np.zeros(len(blocks), dtype=bool)
     boxed[sorted(recirculation_boxes(blocks))] = True
     features = page_block_features(blocks, kept, title)
@@ -190,7 +187,7 @@ def extract(
     table = page_table(html, url, options.include_tables)
     model = _block_model() if options.classify_blocks else None
     if model is not None:
-        probability = np.where(table.boxed, 0.0, model.probability(table.rows))
+        probability = np.where(table.boxed, 0.0, model.keep_probability(table.rows))
         # the text the classifier keeps (all the page's when it keeps none) says whether the
         # page is a list of links: an article on a site with a thousand-link menu is not
         kept = probability >= model.keep_threshold
@@ -224,22 +221,22 @@ def extract(
     if options.max_chars and len(text) > options.max_chars:
         raise NotAnArticle(Reason.TOO_LONG, f"{len(text)} chars, more than {options.max_chars}")
     doc = table.document
-    site_name = _clean(doc.sitename) if doc is not None else None
+    site_name = _clean(doc.sitename)
     title = _clean(strip_invisible(headline(table.tree, table.title, site_name, url) or ""))
-    published = published_timestamp(doc.date if doc is not None else None, html)
+    published = published_timestamp(doc.date, html)
     if published is None:  # the day the page prints with its headline (never a text search)
         published = dateline_day(_page_text(table.tree), title)
     return Extraction(
         text=text,
         title=title,
-        authors=people(doc.author if doc is not None else None, site_name, url),
+        authors=people(doc.author, site_name, url),
         published=published,
         site_name=site_name,
-        language=(_clean(doc.language) if doc is not None else None) or _html_lang(html),
-        description=_clean(doc.description) if doc is not None else None,
-        tags=[t for t in (_clean(t) for t in ((doc.tags if doc is not None else None) or [])) if t],
-        image=_clean(doc.image) if doc is not None else None,
-        canonical_url=_clean(doc.url) if doc is not None else None,
+        language=_clean(doc.language) or _html_lang(html),
+        description=_clean(doc.description),
+        tags=[t for t in (_clean(t) for t in (doc.tags or [])) if t],
+        image=_clean(doc.image),
+        canonical_url=_clean(doc.url),
     )
 
 
@@ -301,31 +298,30 @@ def _parse(html: str | bytes) -> HtmlElement | None:
 
 
 def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool) -> Any:
-    """trafilatura's ``Document`` for ``tree`` with metadata (None, or no ``body``, when it
-    finds no text)."""
+    """trafilatura's extracted body for ``tree`` (None when it finds no text). The metadata is
+    read separately (:func:`_metadata`), once."""
     try:
-        doc = trafilatura.bare_extraction(
+        doc: Any = trafilatura.bare_extraction(
             tree,
             url=url,
-            with_metadata=True,
+            with_metadata=False,
             include_comments=False,
             include_tables=include_tables,
             deduplicate=False,  # process-global cache: output would depend on page order
-            # the page's markup and URL only: a day found in the text would be a guess
-            date_extraction_params=set_date_params(False),
             output_format="python",
         )
     except (ValueError, etree.LxmlError) as exc:  # trafilatura raises on some broken trees
         raise NotAnArticle(Reason.UNPARSABLE, str(exc)) from exc
-    return doc
+    return doc.body if doc is not None else None
 
 
-def _metadata(tree: HtmlElement, url: str | None) -> Any:
-    """trafilatura's metadata of ``tree`` alone (None when it cannot read any)."""
+def _metadata(tree: HtmlElement, url: str | None) -> Document:
+    """trafilatura's metadata of ``tree``, the fields we store (the page's markup and URL only:
+    a day found in the text would be a guess)."""
     try:
-        return extract_metadata(copy(tree), url, date_config=set_date_params(False))
-    except (ValueError, etree.LxmlError):
-        return None
+        return page_metadata(tree, url, set_date_params(False))
+    except (TypeError, ValueError, etree.LxmlError):  # as bare_extraction: no metadata then
+        return Document()
 
 
 def _page_text(tree: Any) -> str:

@@ -346,6 +346,8 @@ class _KeepsNothing:
 
         return np.zeros(len(rows))  # type: ignore[arg-type]
 
+    keep_probability = probability
+
 
 def test_trafilatura_text_is_kept_when_the_classifier_keeps_too_little(
     monkeypatch: pytest.MonkeyPatch,

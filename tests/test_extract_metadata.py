@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 from lxml import html as lxml_html
+from trafilatura.metadata import extract_metadata
+from trafilatura.settings import set_date_params
 
 from copydesk.extract import extract
 from copydesk.extraction.authors import people
+from copydesk.extraction.metadata import page_metadata
 from copydesk.extraction.title import headline, strip_site_name
 
 
@@ -172,3 +175,30 @@ def test_the_date_printed_with_the_headline_is_the_pages_own() -> None:
     )
     result = extract(PAGE.format(paragraphs=paragraphs), url="https://gazette.example/bridge")
     assert result.published == "2024-03-12"
+
+
+_META_PAGE = """<html lang="en"><head><title>Storm closes the harbour - Coast Gazette</title>
+<meta property="og:image" content="https://gazette.example/storm.jpg">
+<meta name="description" content="The harbour closed for a day.">
+<link rel="canonical" href="https://gazette.example/news/storm"></head>
+<body><div class="entry-meta"><a href="/category/weather/">Weather</a>
+<a href="/tag/storms/">Storms</a></div>
+<h1>Storm closes the harbour</h1><p class="byline">By Jane Porter</p>
+<p>Published <time datetime="2023-09-17T00:50:00+02:00">17 September 2023</time></p>
+<p>The harbour closed for a day as the storm passed over the coast.</p>
+<div class="comments"><span class="author">Some Reader</span></div></body></html>"""
+
+
+@pytest.mark.parametrize("url", [None, "https://gazette.example/news/storm?ref=x"])
+def test_page_metadata_is_trafilaturas_without_categories(url: str | None) -> None:
+    tree = lxml_html.fromstring(_META_PAGE)
+    before = lxml_html.tostring(tree)
+    ours = page_metadata(tree, url, set_date_params(False))
+    assert lxml_html.tostring(tree) == before  # the page's tree is left as it was
+    theirs = extract_metadata(tree, url, set_date_params(False))
+    stored = ("title", "author", "url", "hostname", "date", "sitename", "description", "image")
+    for name in (*stored, "tags", "language"):
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert ours.author == "Jane Porter"
+    assert ours.tags == ["Storms"]
+    assert theirs.categories and not ours.categories  # never stored: not searched for

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from lxml import html as lxml_html
 
 from copydesk.bench.split import site_of, site_split
-from copydesk.bench.train_blocks import fit, pick_threshold, stream_labels
+from copydesk.bench.train_blocks import exit_margins, fit, pick_threshold, stream_labels
 from copydesk.cli import cli
 from copydesk.extract import ExtractOptions, extract, kept_blocks, page_table
 from copydesk.extraction.blocks import Block
@@ -204,11 +204,12 @@ def test_fit_learns_a_rule_is_deterministic_and_numpy_agrees_with_lightgbm() -> 
 def test_model_round_trips_through_json_and_refuses_bad_files(tmp_path: Path) -> None:
     pytest.importorskip("lightgbm")
     rows, labels = synthetic(400)
-    model = fit(rows, labels, np.ones(len(labels)), rounds=5)
+    model = fit(rows, labels, np.ones(len(labels)), rounds=5).with_exits([(2, 0.75)])
     path = tmp_path / "model.json"
     model.save(path)
     loaded = BlockModel.load(path)
     assert np.array_equal(loaded.probability(rows), model.probability(rows))
+    assert loaded.exits == ((2, 0.75),)
     data = json.loads(path.read_text())
     data["trees"][0]["feature"][0] = len(PAGE_FEATURE_NAMES) + 3
     path.write_text(json.dumps(data))
@@ -232,6 +233,33 @@ def test_a_hand_made_tree_is_evaluated_as_written() -> None:
     rows = np.array([[0.1, 0.1], [0.1, 0.9], [0.9, 0.0], [0.5, 0.2]])
     assert model.depth == 2
     assert model.margin(rows).tolist() == [-2.0, 2.0, 4.0, -2.0]
+
+
+def test_early_exits_decide_far_blocks_and_walk_the_rest() -> None:
+    # tree 1 moves a block by +-3, trees 2 and 3 by +-0.5 each: after one tree a block more
+    # than 1.0 from the cut cannot change sides
+    big = {"feature": [0, -1, -1], "threshold": [0.5, 0, 0], "left": [1, 1, 2], "right": [2, 1, 2]}
+    big["value"] = [0.0, -3.0, 3.0]
+    small = {**big, "feature": [1, -1, -1], "value": [0.0, -0.5, 0.5]}
+    model = BlockModel.from_trees(("a", "b"), [big, small, small], keep_threshold=0.5)
+    rows = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    exact = model.probability(rows)
+    assert np.array_equal(model.keep_probability(rows), exact)  # no exits: exact
+    early = model.with_exits([(1, 1.0)]).keep_probability(rows)
+    assert np.allclose(early, 1.0 / (1.0 + np.exp(-np.array([-3.0, -3.0, 3.0, 3.0]))))
+    assert ((early >= 0.5) == (exact >= 0.5)).all()
+    assert np.array_equal(model.with_exits([(1, 5.0)]).keep_probability(rows), exact)
+    assert model.partial_margins(rows, [1, 3]).tolist() == [[-3, -4], [-3, -2], [3, 2], [3, 4]]
+    for bad in ([(3, 1.0)], [(2, 1.0), (1, 1.0)], [(1, -1.0)]):
+        with pytest.raises(ModelError, match="early exits"):
+            model.with_exits(bad)
+
+
+def test_exit_margins_are_the_widest_flip_seen() -> None:
+    partial = np.array([[2.0, 0.5], [-1.5, -0.2], [0.4, 0.1], [-3.0, -2.0]])
+    final = np.array([-0.1, 0.3, 1.0, -4.0])  # the first two change sides
+    assert exit_margins(partial, final, 0.5, [10, 20]) == [(10, 2.0), (20, 0.5)]
+    assert exit_margins(partial[2:], final[2:], 0.5, [10, 20]) == [(10, 0.0), (20, 0.0)]
 
 
 def test_kept_blocks_keeps_attribution_lines() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -29,10 +30,12 @@ from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES
 from copydesk.maintenance import read_html
 
 __all__ = [
+    "EXIT_TREES",
     "F1_TOLERANCE",
     "PARAMS",
     "Dataset",
     "collect",
+    "exit_margins",
     "fit",
     "pick_threshold",
     "stream_labels",
@@ -65,6 +68,10 @@ ROUNDS = 400
 #: Out-of-fold token F1 differences smaller than this are noise between folds; among the keep
 #: thresholds that close to the best, the highest is chosen: it keeps the least furniture.
 F1_TOLERANCE = 0.0005
+#: Numbers of trees after which a block's partial score may decide it (see
+#: `BlockModel.exits`): each exit's margin is the farthest from the keep threshold that any
+#: out-of-fold block's partial score stood there and still ended on the other side.
+EXIT_TREES = (50, 100, 150, 200, 300)
 
 
 def stream_labels(texts: Sequence[str], truth: str) -> np.ndarray:
@@ -250,13 +257,17 @@ def train(data: Dataset, use: str = "train", folds: int = 4, rounds: int = ROUND
     in_use = np.isin(data.page, pages)
     y = (data.labels >= 0.5).astype(np.float64)
     block_fold = np.asarray(_folds(data.sites, folds))[data.page]
-    oof = np.zeros(len(y))
+    oof_score = np.zeros(len(y))
+    trees = [t for t in EXIT_TREES if t < rounds]
+    partial = np.zeros((len(y), len(trees)))  # out-of-fold scores after `trees` trees
     for k in range(folds):
         fit_mask, test_mask = in_use & (block_fold != k), in_use & (block_fold == k)
         if not fit_mask.any() or not test_mask.any():
             continue
         model = fit(data.rows[fit_mask], y[fit_mask], _weights(data, fit_mask), rounds)
-        oof[test_mask] = model.probability(data.rows[test_mask])
+        oof_score[test_mask] = model.margin(data.rows[test_mask])
+        partial[test_mask] = model.partial_margins(data.rows[test_mask], trees)
+    oof = 1.0 / (1.0 + np.exp(-oof_score))
     candidates = [round(0.05 * i, 2) for i in range(4, 15)]
     scores = {c: page_f1(data, pages, oof, c) for c in candidates}
     best = pick_threshold(scores)
@@ -271,4 +282,21 @@ def train(data: Dataset, use: str = "train", folds: int = 4, rounds: int = ROUND
         "rounds": rounds,
         "params": {k: v for k, v in PARAMS.items() if k != "verbose"},
     }
-    return replace(final, keep_threshold=best, info=info)
+    exits = exit_margins(partial[in_use], oof_score[in_use], best, trees)
+    return replace(final, keep_threshold=best, info=info).with_exits(exits)
+
+
+def exit_margins(
+    partial: np.ndarray, final: np.ndarray, threshold: float, trees: Sequence[int]
+) -> list[tuple[int, float]]:
+    """For each number of trees, the margin beyond which no block of ``partial`` (scores after
+    that many trees, one column each) ended on the other side of ``threshold`` (a probability)
+    in ``final`` (the full scores): the largest distance of such a block from the threshold."""
+    cut = np.log(threshold / (1.0 - threshold))
+    out = []
+    for k, count in enumerate(trees):
+        flips = (partial[:, k] > cut) != (final > cut)
+        distance = np.abs(partial[flips, k] - cut)
+        widest = float(distance.max()) if distance.size else 0.0
+        out.append((count, math.ceil(widest * 1e4) / 1e4))  # rounded up: no flip rounded in
+    return out

@@ -47,6 +47,11 @@ class BlockModel:
     depth: int  # longest path from a root to a leaf
     keep_threshold: float
     info: dict[str, Any]
+    #: Early exits, ``(trees, margin)`` pairs: once the first ``trees`` trees put a block's
+    #: score more than ``margin`` away from the keep threshold's, the remaining trees do not
+    #: change which side it is on (calibrated out of fold by ``bench train-blocks``), so
+    #: :meth:`keep_probability` stops there.
+    exits: tuple[tuple[int, float], ...] = ()
 
     @cached_property
     def _kernel(self) -> _Kernel:
@@ -62,6 +67,38 @@ class BlockModel:
     def probability(self, rows: np.ndarray) -> np.ndarray:
         """Probability that each block belongs to the article text."""
         return 1.0 / (1.0 + np.exp(-self.margin(rows)))
+
+    def partial_margins(self, rows: np.ndarray, trees: Sequence[int]) -> np.ndarray:
+        """(rows, len(trees)) scores of ``rows`` after the first ``trees[k]`` trees."""
+        rows = np.ascontiguousarray(rows, dtype=np.float64)
+        out = np.zeros((rows.shape[0], len(trees)))
+        if not rows.shape[0]:
+            return out
+        start, score = 0, np.zeros(rows.shape[0])
+        for k, end in enumerate(trees):
+            score = score + self._kernel.margin(rows, start, end)
+            out[:, k], start = score, end
+        return out
+
+    def keep_probability(self, rows: np.ndarray) -> np.ndarray:
+        """:meth:`probability`, exact for the blocks near ``keep_threshold``; a block that an
+        early exit decides gets the probability of its partial score (on the same side of the
+        threshold), which saves walking the remaining trees."""
+        n = rows.shape[0]
+        if not n or not self.exits:
+            return self.probability(rows)
+        rows = np.ascontiguousarray(rows, dtype=np.float64)
+        cut = np.log(self.keep_threshold / (1.0 - self.keep_threshold))
+        score = np.zeros(n)
+        open_ = np.arange(n)
+        start = 0
+        for end, margin in (*self.exits, (len(self.roots), 0.0)):
+            score[open_] += self._kernel.margin(rows[open_], start, end)
+            open_ = open_[np.abs(score[open_] - cut) <= margin]
+            start = end
+            if not open_.size:
+                break
+        return 1.0 / (1.0 + np.exp(-score))
 
     def for_features(self, names: Sequence[str]) -> BlockModel:
         """This model reading rows whose columns are ``names`` (its features found by name).
@@ -80,6 +117,19 @@ class BlockModel:
         feature = np.where(self.feature >= 0, to_row[np.maximum(self.feature, 0)], -1)
         return replace(self, features=names, feature=feature)
 
+    def with_exits(self, exits: Sequence[tuple[int, float]]) -> BlockModel:
+        """This model with early exits (see :attr:`exits`); raises :class:`ModelError` unless
+        they come in increasing numbers of trees, fewer than the model has, with margins >= 0."""
+        exits = tuple((int(trees), float(margin)) for trees, margin in exits)
+        counts = [trees for trees, _ in exits]
+        if (
+            counts != sorted(set(counts))
+            or any(not 0 < t < len(self.roots) for t in counts)
+            or any(not margin >= 0 for _, margin in exits)
+        ):
+            raise ModelError(f"early exits {exits} do not fit a model of {len(self.roots)} trees")
+        return replace(self, exits=exits)
+
     def to_dict(self) -> dict[str, Any]:
         trees = []
         ends = [*self.roots[1:].tolist(), len(self.feature)]
@@ -93,13 +143,15 @@ class BlockModel:
                     "value": [float(v) for v in self.value[start:end]],
                 }
             )
-        return {
+        out: dict[str, Any] = {
             "format": FORMAT,
             "features": list(self.features),
             "keep_threshold": self.keep_threshold,
             "info": self.info,
-            "trees": trees,
         }
+        if self.exits:
+            out["exits"] = [[trees, margin] for trees, margin in self.exits]
+        return {**out, "trees": trees}
 
     @classmethod
     def from_trees(
@@ -156,14 +208,16 @@ class BlockModel:
         if data.get("format") != FORMAT:
             raise ModelError(f"unknown model format {data.get('format')!r}; retrain the model")
         try:
-            return cls.from_trees(
+            model = cls.from_trees(
                 tuple(data["features"]),
                 list(data["trees"]),
                 float(data["keep_threshold"]),
                 data.get("info"),
             )
+            exits = tuple((int(trees), float(margin)) for trees, margin in data.get("exits", []))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"malformed model: {exc}") from exc
+        return model.with_exits(exits)
 
     def save(self, path: Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), separators=(",", ":")), encoding="utf-8")
@@ -217,14 +271,15 @@ class _Kernel:
             roots=new[model.roots].astype(np.int32),
         )
 
-    def margin(self, rows: np.ndarray) -> np.ndarray:
-        """Every (row, tree) pair walks down its tree; pairs at a leaf drop out of the next
-        step, so the work is the total path length, not pairs x the deepest tree. The pairs
-        still walking carry their node and row offset along instead of being looked up in
-        the full arrays at every step."""
+    def margin(self, rows: np.ndarray, start: int = 0, end: int | None = None) -> np.ndarray:
+        """Sum of trees ``start`` to ``end`` for each row. Every (row, tree) pair walks down its
+        tree; pairs at a leaf drop out of the next step, so the work is the total path length,
+        not pairs x the deepest tree. The pairs still walking carry their node and row offset
+        along instead of being looked up in the full arrays at every step."""
         n, width = rows.shape
-        trees = len(self.roots)
-        node = np.tile(self.roots, n)
+        roots = self.roots[start:end]
+        trees = len(roots)
+        node = np.tile(roots, n)
         flat = rows.ravel()
         walking = np.flatnonzero(self.internal[node]).astype(np.int32)
         at = node[walking]
