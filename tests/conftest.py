@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -138,3 +139,10 @@ def redis_url(redis_server: str) -> str:
     with redis.Redis.from_url(url) as client:
         client.flushall()
     return url
+
+
+def kill_9(child: subprocess.Popen[Any]) -> None:
+    """`kill -9` a crawl process that must still be running, and reap it."""
+    assert child.poll() is None, "the crawl ended before it could be killed"
+    child.send_signal(signal.SIGKILL)
+    child.wait(10)

@@ -27,7 +27,7 @@ from crawler.lock import CorpusLock
 from crawler.shard import owner
 from crawler.sources import site_of
 
-from .conftest import REPO, CrawlRun, crawl, rows
+from .conftest import REPO, CrawlRun, crawl, kill_9, rows
 from .fixtures.web.newsweb import Article, article_html
 
 pytestmark = pytest.mark.slow
@@ -275,9 +275,7 @@ def test_a_shard_killed_mid_crawl_then_rerun_loses_and_doubles_nothing(
         child = start_shard(shard_command(state, redis_url, "1/1", url=feed))
         try:
             wait_for(lambda: count(central) >= 2, what="two articles stored")
-            assert child.poll() is None, "the crawl ended before it could be killed"
-            child.send_signal(signal.SIGKILL)
-            child.wait(10)
+            kill_9(child)
         finally:
             if child.poll() is None:
                 child.kill()

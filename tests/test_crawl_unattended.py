@@ -4,7 +4,6 @@ a kill, and topic crawls."""
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import pytest
 from copydesk.demo.server import SiteServer
 from crawler.lock import CorpusLock
 
-from .conftest import REPO, crawl, rows
+from .conftest import REPO, crawl, kill_9, rows
 from .fixtures.web.newsweb import Article, article_html, build, listing_html
 
 pytestmark = pytest.mark.slow
@@ -161,9 +160,7 @@ def test_a_killed_crawl_resumes_from_its_job_directory(
                     continue
                 if stored >= 2:
                     break
-        assert child.poll() is None, "the crawl ended before it could be killed"
-        child.send_signal(signal.SIGKILL)
-        child.wait(10)
+        kill_9(child)
     finally:
         if child.poll() is None:
             child.kill()

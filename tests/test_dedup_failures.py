@@ -3,6 +3,7 @@ teasers, chrome-heavy junk pages and write-throughs."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 
@@ -14,6 +15,7 @@ from tests.test_dedup_core import PARAS
 from tests.test_dedup_sets import WCXB, needs_wcxb
 
 P = DedupParams()
+NO_LEAD = dataclasses.replace(P, lead_bands=0)
 
 WIRE = PARAS  # the Maine storm story of test_dedup_core
 OTHER = [
@@ -93,17 +95,22 @@ def test_a_teaser_joins_a_long_story_on_real_text() -> None:
     shares under a tenth of its shingles: the lead bands propose the pair, the lead confirms.
     In any order: published first, the teaser is the canonical its story joins."""
     bodies, _ = load_bodies(WCXB, min_words=1500)
-    checked = 0
+    checked = missed_without_lead = 0
     for paras in bodies[:12]:
         lead: list[str] = []
         while sum(len(p.split()) for p in lead) < 80:
             lead.append(paras[len(lead)])
         if sum(len(p.split()) for p in lead) > 150:
             continue
-        teaser, story = fingerprint(text(*lead, "Read more"), P), fingerprint(text(*paras), P)
+        teaser = fingerprint(text(*lead, "Read more"), P)
         if teaser.n_shingles < P.min_shingles:  # headings left out: too little prose to join
             continue
-        assert teaser.n_shingles < 0.1 * story.n_shingles
+        # without the lead bands, is the teaser proposed against its story at all?
+        alone = Deduper(NO_LEAD)
+        alone.assign(0, fingerprint(text(*paras), NO_LEAD), ("", "2024-01-01T00:00:00+00:00", 0))
+        late = ("", "2024-01-01T00:00:01+00:00", 1)
+        teaser_alone = alone.assign(1, fingerprint(text(*lead, "Read more"), NO_LEAD), late)
+        missed_without_lead += teaser_alone[0].duplicate_of is None
         story_copy = text("By Pat Reporter, Associated Press", *paras[:-1])
         pages = {"teaser": text(*lead, "Read more"), "story": text(*paras), "copy": story_copy}
         for published in (["story", "teaser", "copy"], ["teaser", "copy", "story"]):
@@ -111,6 +118,7 @@ def test_a_teaser_joins_a_long_story_on_real_text() -> None:
             assert got["teaser"] == got["story"] == got["copy"], published
         checked += 1
     assert checked >= 3
+    assert missed_without_lead >= 5  # the lead bands are what join these teasers
 
 
 def test_a_junk_page_joins_nothing() -> None:
