@@ -64,3 +64,19 @@ def test_failure_classes_are_deterministic_and_split_by_group() -> None:
     assert all(len(h) == 1 for h in halves.values())
     teasers = [d for d in one if d["kind"] == "teaser"]
     assert teasers and all(80 <= len(d["text"].split()) <= 160 for d in teasers)
+
+
+@needs_wcxb
+def test_shared_statement_groups_are_split_by_site_and_labelled_separate() -> None:
+    docs = dedup_sets.failure_classes(WCXB, groups_per_class=4)
+    groups: dict[str, list[dict[str, object]]] = {}
+    for d in docs:
+        if d["class"] == "shared_statement":
+            groups.setdefault(str(d["group"]), []).append(d)
+    assert len(groups) == 4 and {g[0]["half"] for g in groups.values()} == {"a", "b"}
+    for members in groups.values():
+        assert len({m["half"] for m in members}) == 1
+        story = [m for m in members if m["cluster"] == members[0]["group"] + "-a"]
+        others = [m for m in members if m["kind"] == "statement"]
+        assert len(story) == 3 and others  # a story and its two copies; its quoting peers
+        assert all(o["cluster"] not in {s["cluster"] for s in story} for o in others)

@@ -3,8 +3,9 @@
 `real_news` joins the reviewed labels in `data/realnews_labels.json` with the two fetched
 ArticleComparisons CSVs (the texts stay outside the repository). `failure_classes` builds,
 from real article bodies (WCXB dev ground truth), stories with copies plus compilation pages,
-teasers, chrome-heavy junk pages, write-throughs and three edits the dev set never makes.
-Both split into halves: real news by event, the synthetic set by story group.
+teasers, chrome-heavy junk pages, write-throughs, three edits the dev set never makes and
+independent stories quoting one statement. Both split into halves: real news by event, the
+synthetic set by story group (shared statements by site).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = [
     "EVENTS",
@@ -85,7 +87,16 @@ def load_bodies(wcxb_dir: Path, min_words: int = 400) -> tuple[list[list[str]], 
     Bodies: pages typed "article" with at least `min_words` words in six or more paragraphs.
     Boilerplate: the annotators' "without" strings (real page chrome) of every page.
     """
+    bodies, chrome, _ = _load_sited_bodies(wcxb_dir, min_words)
+    return bodies, chrome
+
+
+def _load_sited_bodies(
+    wcxb_dir: Path, min_words: int = 400
+) -> tuple[list[list[str]], list[str], list[str]]:
+    """`load_bodies` and the site (host name) each body comes from."""
     bodies: list[list[str]] = []
+    sites: list[str] = []
     chrome: set[str] = set()
     for f in sorted((Path(wcxb_dir) / "ground-truth").glob("*.json")):
         d = json.loads(f.read_text(encoding="utf-8"))
@@ -95,9 +106,10 @@ def load_bodies(wcxb_dir: Path, min_words: int = 400) -> tuple[list[list[str]], 
         paras = [p.strip() for p in (gt.get("main_content") or "").split("\n\n") if p.strip()]
         if kind == "article" and len(paras) >= 6 and sum(map(_words, paras)) >= min_words:
             bodies.append(paras)
+            sites.append(urlsplit(d.get("url") or "").hostname or f.stem)
     if not bodies:
         raise FileNotFoundError(f"no article bodies under {wcxb_dir}/ground-truth")
-    return bodies, sorted(chrome)
+    return bodies, sorted(chrome), sites
 
 
 _WIDGETS = (
@@ -155,9 +167,14 @@ def _take_words(paras: Sequence[str], lo: int, hi: int) -> list[str] | None:
     return None
 
 
-def _caption(rng: random.Random, paras: Sequence[str]) -> str:
+def _who(rng: random.Random, paras: Sequence[str], default: str) -> str:
+    """Two capitalised words from a body's first paragraphs (a made-up name), or `default`."""
     names = [w for w in _WORD.findall(" ".join(paras[:3])) if w[:1].isupper() and len(w) > 3]
-    who = " ".join(rng.sample(names, 2)) if len(names) >= 2 else "an official"
+    return " ".join(rng.sample(names, 2)) if len(names) >= 2 else default
+
+
+def _caption(rng: random.Random, paras: Sequence[str]) -> str:
+    who = _who(rng, paras, "an official")
     return _CAPTION.format(
         month=rng.choice(_MONTHS),
         day=rng.randint(1, 28),
@@ -194,6 +211,128 @@ def _write_through(rng: random.Random, paras: Sequence[str], new_top: str) -> li
     k = rng.randrange(len(body))
     body[k] = _update_numbers(rng, body[k])
     return [new_top, paras[0], *body]
+
+
+#: Lead-ins of a quoted statement (`{who}`: its speaker).
+_LEAD_INS = (
+    "In a blog post, {who} wrote:",
+    "{who} said in a statement:",
+    "In a statement posted on its website, {who} said:",
+    "In an email to staff, {who} wrote:",
+    "{who} wrote in a post on Monday:",
+)
+#: How a page sets a statement: curly or straight quotation marks (a paragraph opens with the
+#: mark, only the last one closes), a blockquote (extracted text carries no mark for it), or
+#: the first paragraph quoted inline ("..., Name wrote.").
+QUOTE_STYLES = ("curly", "straight", "blockquote", "inline")
+_INNER = str.maketrans({"“": "‘", "”": "’", '"': "'"})
+
+
+#: Who makes a statement.
+_SPEAKERS = (
+    "the company",
+    "its chief executive",
+    "a spokeswoman",
+    "a spokesman",
+    "the agency",
+    "the foundation's president",
+    "the mayor",
+)
+_SENTENCE = re.compile(r"[.!?]$")
+
+
+def _statement(rng: random.Random, paras: Sequence[str]) -> list[str] | None:
+    """A run of 1-4 consecutive prose paragraphs (15 words or more, one line, ending a
+    sentence) of a body, 80-300 words in all, or None."""
+    prose = [_words(p) >= 15 and "\n" not in p and bool(_SENTENCE.search(p)) for p in paras]
+    for _ in range(40):
+        n = rng.randint(1, min(4, len(paras)))
+        start = rng.randrange(len(paras) - n + 1)
+        run = list(paras[start : start + n])
+        if all(prose[start : start + n]) and 80 <= sum(map(_words, run)) <= 300:
+            return run
+    return None
+
+
+def _quoted(rng: random.Random, statement: Sequence[str], who: str, style: str) -> list[str]:
+    """The paragraphs that set `statement` as a quotation in `style` (see `QUOTE_STYLES`)."""
+    if style == "blockquote":
+        lead = rng.choice(_LEAD_INS).format(who=who)
+        return [lead[0].upper() + lead[1:], *statement]
+    inner = [p.translate(_INNER) for p in statement]  # quotes inside a quotation turn single
+    o, c = ("“", "”") if style in ("curly", "inline") else ('"', '"')
+    marked = [f"{o}{p}" for p in inner]
+    marked[-1] += c
+    if style == "inline":
+        first = inner[0].rstrip(".!?")
+        tail = f"{c} {who} wrote." if len(inner) > 1 else f",{c} {who} wrote."
+        return [f"{o}{first}{',' if len(inner) > 1 else ''}{tail}", *marked[1:]]
+    lead = rng.choice(_LEAD_INS).format(who=who)
+    return [lead[0].upper() + lead[1:], *marked]
+
+
+def _carrier(
+    rng: random.Random, paras: Sequence[str], quotation: Sequence[str]
+) -> tuple[list[str], int]:
+    """An article of its own (the first paragraphs of a body, 60-300 words) that sets a
+    quotation after its first or second paragraph, and the index of the paragraph after the
+    quotation."""
+    target = rng.randint(60, 300)
+    own: list[str] = []
+    for p in paras:
+        own.append(p)
+        if sum(map(_words, own)) >= target:
+            break
+    at = rng.randint(1, min(2, len(own)))
+    return [*own[:at], *quotation, *own[at:]], at + len(quotation)
+
+
+def _quoting_copy(rng: random.Random, page: Sequence[str], end: int) -> list[str]:
+    """A syndicated copy of a page whose quotation ends before paragraph `end`: a byline,
+    maybe trimmed from the bottom but keeping the quotation and a paragraph after it (a copy
+    carries the prose around the quotation too), maybe a widget line."""
+    out = [rng.choice(_BYLINES), *page]
+    if rng.random() < 0.5:
+        keep = max(end + 1, int(len(page) * rng.uniform(0.5, 0.9)))
+        out = out[: keep + 1]
+    if rng.random() < 0.5:
+        out.insert(rng.randint(2, len(out)), rng.choice(_WIDGETS))
+    return out
+
+
+def _shared_statement(
+    gid: str, rng: random.Random, stories: list[list[str]], chrome: Any
+) -> list[tuple[str, str, list[str], list[str]]]:
+    """(cluster, kind, paragraphs, ops) of a shared-statement group: story A quoting a long
+    statement (a run of a third body's paragraphs) and two copies of A (ordinary, and with its
+    quotation marks straightened); one or two independent stories quoting the same statement
+    (or most of it), each set its own way: separate."""
+    del chrome  # the copies here carry widget lines only
+    a, b, c, source = stories
+    statement = _statement(rng, source)
+    if statement is None:
+        return []
+    who = rng.choice(_SPEAKERS)
+
+    def carry(paras: Sequence[str], run: Sequence[str]) -> tuple[list[str], int]:
+        return _carrier(rng, paras, _quoted(rng, run, who, rng.choice(QUOTE_STYLES)))
+
+    def most(run: list[str]) -> list[str]:
+        if len(run) > 1 and rng.random() < 0.5:
+            return run[1:] if rng.random() < 0.5 else run[:-1]
+        return run
+
+    page, end = carry(a, statement)
+    straight = [p.replace("“", '"').replace("”", '"') for p in page]
+    out = [
+        (f"{gid}-a", "orig", page, []),
+        (f"{gid}-a", "copy", _quoting_copy(rng, page, end), ["byline"]),
+        (f"{gid}-a", "copy", [rng.choice(_BYLINES), *straight], ["quote_marks", "byline"]),
+        (f"{gid}-b", "statement", carry(b, most(statement))[0], []),
+    ]
+    if rng.random() < 0.5:
+        out.append((f"{gid}-c", "statement", carry(c, most(statement))[0], []))
+    return out
 
 
 def _group_docs(
@@ -278,13 +417,32 @@ def _group_docs(
         hour = rng.randint(1, 11)
         stamp = f"Updated {hour}:{rng.randint(0, 59):02d} {rng.choice(('a.m.', 'p.m.'))} ET"
         add(f"{gid}-a", "copy", [stamp, *_copy(rng, a, chrome)], ["updated_line", "byline"])
+    elif kind == "shared_statement":
+        for cluster, doc_kind, paras, ops in _shared_statement(gid, rng, stories, chrome):
+            add(cluster, doc_kind, paras, ops)
     else:
         raise ValueError(f"unknown failure class {kind!r}")
     return docs
 
 
 #: Failure classes and how many stories each group of that class uses.
-CLASSES = {"compilation": 2, "teaser": 1, "junk": 2, "write_through": 3, "edits": 1}
+CLASSES = {
+    "compilation": 2,
+    "teaser": 1,
+    "junk": 2,
+    "write_through": 3,
+    "edits": 1,
+    "shared_statement": 4,
+}
+#: Classes whose groups take all their bodies from English pages of sites of one half (by a
+#: hash of the host name) and alternate between the halves; the others split by group id.
+_BY_SITE = ("shared_statement",)
+_ENGLISH = frozenset(("the", "and", "of", "to"))
+
+
+def _english(paras: Sequence[str]) -> bool:
+    words = _WORD.findall(" ".join(paras).lower())
+    return sum(w in _ENGLISH for w in words) > 0.05 * len(words)
 
 
 def failure_classes(wcxb_dir: Path, groups_per_class: int = 40, seed: int = 16) -> list[Doc]:
@@ -295,35 +453,43 @@ def failure_classes(wcxb_dir: Path, groups_per_class: int = 40, seed: int = 16) 
     teaser or a junk page is sometimes the first one published. `half` is "a" or "b" by a hash
     of the group id.
     """
-    bodies, chrome = load_bodies(wcxb_dir)
+    bodies, chrome, sites = _load_sited_bodies(wcxb_dir)
     rng = random.Random(seed)
     order = list(range(len(bodies)))
     rng.shuffle(order)
     pool = iter(order)
+    by_site: dict[str, list[int]] = {}
     groups: list[list[Doc]] = []
     for kind, need in CLASSES.items():
         made = 0
         while made < groups_per_class:
+            half = "ab"[made % 2] if kind in _BY_SITE else None
+            if half is not None and not by_site:  # the bodies left, by their site's half
+                for i in pool:
+                    if _english(bodies[i]):
+                        by_site.setdefault(half_of(sites[i]), []).append(i)
+            queue = by_site.get(half, []) if half is not None else None
             try:
-                stories = [bodies[next(pool)] for _ in range(need)]
-            except StopIteration:
+                stories = [
+                    bodies[queue.pop(0) if queue is not None else next(pool)] for _ in range(need)
+                ]
+            except (StopIteration, IndexError):
                 break
             gid = f"{kind}{made:03d}"
             docs = _group_docs(gid, random.Random(f"{seed}-{gid}"), kind, stories, chrome)
             if docs:
+                for d in docs:
+                    d["half"] = half or half_of(gid)
                 rng.shuffle(docs)
                 groups.append(docs)
                 made += 1
     rng.shuffle(groups)
-    out = [d for g in groups for d in g]
-    for d in out:
-        d["half"] = half_of(d["group"])
-    return out
+    return [d for g in groups for d in g]
 
 
-def half_of(group: str) -> str:
-    """ "a" or "b" from a hash of a group id: a group is all on one side."""
-    return "a" if hashlib.sha256(group.encode()).digest()[0] < 128 else "b"
+def half_of(name: str) -> str:
+    """ "a" or "b" from a hash of a group id or a site: a group is all on one side."""
+    return "a" if hashlib.sha256(name.encode()).digest()[0] < 128 else "b"
 
 
 def write_sets(out_dir: Path, csv_dir: Path | None, wcxb_dir: Path | None) -> dict[str, int]:

@@ -63,8 +63,9 @@ def bench_dedup_sets(out_dir: Path, csv_dir: Path | None, wcxb_dir: Path | None)
     """Build labelled dedup sets outside the repository, each as halves a, b and all.
 
     realnews: the 68 hand-labelled ArticleComparisons articles (half a: census, b: spotify).
-    failures: compilation pages, teasers, junk pages, write-throughs and three edits built
-    from WCXB article bodies (halves by story group). Choose parameters on a, report b.
+    failures: compilation pages, teasers, junk pages, write-throughs, three edits and stories
+    quoting one statement, built from WCXB article bodies (halves by story group; shared
+    statements by site). Choose parameters on a, report b.
     """
     from copydesk.bench import dedup_sets
 
