@@ -10,7 +10,7 @@ import json
 import pytest
 
 from copydesk.bench.dedup_sets import load_bodies
-from copydesk.dedup import Deduper, DedupParams, ParamsMismatch, fingerprint
+from copydesk.dedup import Deduper, DedupParams, Fingerprint, ParamsMismatch, fingerprint
 from tests.test_dedup_core import PARAS
 from tests.test_dedup_sets import WCXB, needs_wcxb
 
@@ -160,3 +160,81 @@ def test_chrome_lines_leave_the_fingerprint_and_old_fingerprints_are_refused() -
     v3["version"] = 3  # before the lead signature
     with pytest.raises(ParamsMismatch, match="recluster --rebuild"):
         P.check_compatible(json.dumps(v3))
+    v4 = dataclasses.replace(P, version=4)  # before the quote flags
+    with pytest.raises(ParamsMismatch, match="recluster --rebuild"):
+        P.check_compatible(v4.to_json())
+    old_blob = b"CDF1" + fingerprint(body, P).to_bytes()[4:]
+    with pytest.raises(ValueError, match="recluster --rebuild"):
+        Fingerprint.from_bytes(old_blob)
+
+
+STATEMENT = [
+    "We know many of you were frustrated by the boil-water notice this week, and we share that "
+    "frustration. Our crews worked through the night to repair the broken main on Harbor Street, "
+    "and testing by the state laboratory has now confirmed that the water is safe to drink again "
+    "across the whole service area.",
+    "We are also reviewing how we told customers about the notice. Too many people learned about "
+    "it from neighbours rather than from us, and that is not acceptable. Starting next month, "
+    "every household will be able to sign up for text alerts, and we will publish test results "
+    "on our website within hours.",
+    "We are grateful for the patience of the families, schools and businesses who had to boil "
+    "their water or buy bottled water, and we will credit every account for the days the notice "
+    "was in effect.",
+]
+#: A local station's report: its own lede and close around the statement, set as a block in
+#: quotation marks after a lead-in.
+QUOTING = [
+    "The boil-water notice that covered most of Easton since Monday was lifted on Thursday "
+    "afternoon, the Easton Water Authority said.",
+    "In a blog post, the authority's director, Maria Gonzalez, wrote:",
+    *(f"“{p}" for p in STATEMENT[:-1]),
+    f"“{STATEMENT[-1]}”",
+    "About 18,000 customers were under the notice after a 60-year-old main broke on Harbor "
+    "Street early Monday, flooding two blocks and cutting water pressure across the east side.",
+]
+#: A newspaper's own report quoting the same statement, its first paragraph inline.
+QUOTING_TOO = [
+    "Easton residents can drink their tap water again after four days of boiling it, but some "
+    "said they heard about the notice far too late.",
+    f"“{STATEMENT[0][:-1]},” Maria Gonzalez, director of the Easton Water Authority, wrote on "
+    "Thursday.",
+    f"“{STATEMENT[1]}",
+    f"“{STATEMENT[2]}”",
+    "Karen Whitfield, who runs a day care on Elm Street, said she found out on Tuesday morning "
+    "from a parent. “Nobody called us,” she said.",
+]
+
+
+def test_reports_quoting_one_statement_stay_apart_and_a_copy_still_joins() -> None:
+    """Two reports carry the same long statement (two thirds of each text): they stay apart
+    in any order, while a wire copy of one, sharing the quotation and the prose around it
+    (with straight quotation marks), joins it. Without the quotation rule the reports merge."""
+    pages = {
+        "report": text(*QUOTING),
+        "other_report": text(*QUOTING_TOO),
+        "copy": text("By Pat Reporter, Associated Press", *QUOTING).replace("“", '"'),
+    }
+    for perm in itertools.permutations(pages):
+        got = cluster_of(pages, list(perm))
+        assert got["copy"] == got["report"] != got["other_report"], perm
+        assert got["other_report"] == "other_report"
+    plain = dataclasses.replace(P, quote_prose_min=0.0)
+    dd = Deduper(plain)
+    for k, name in enumerate(("report", "other_report")):
+        dd.assign(k, fingerprint(pages[name], plain), ("", f"2024-01-01T00:00:0{k}+00:00", k))
+    assert dd.recluster()[1].duplicate_of == 0  # the case the rule is for
+
+
+def test_quote_flags_mark_signature_values_from_quotations() -> None:
+    quoting = fingerprint(text(*QUOTING), P)
+    straight = fingerprint(text(*QUOTING).replace("“", '"').replace("”", '"'), P)
+    assert quoting.signature == straight.signature
+    assert (quoting.quote_flags == straight.quote_flags).all()
+    assert 0.4 < quoting.quote_flags.mean() < 0.95  # most of the text is the statement
+    assert not fingerprint(text(*WIRE), P).quote_flags.any()
+    # German and French marks; a quotation left open ends with its paragraph
+    german = fingerprint(text(*(f"„{p}“" for p in STATEMENT)), P)
+    french = fingerprint(text(*(f"« {p} »" for p in STATEMENT)), P)
+    open_ended = fingerprint(text(*(f"“{p}" for p in STATEMENT)), P)
+    for fp in (german, french, open_ended):
+        assert fp.quote_flags.all()

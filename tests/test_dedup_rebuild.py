@@ -220,7 +220,7 @@ def test_fingerprint_prefixes_decode_like_whole_blobs(tmp_path: Path) -> None:
         prefixes = [b for rows in corpus.fingerprint_batches(width) for _, b in rows]
     assert {len(b) for b in prefixes} == {width}
     a, b = decode_signatures(whole, 128, 16), decode_signatures(prefixes, 128, 16)
-    for name in ("low16", "lead16", "n_shingles", "text_hash64"):
+    for name in ("sig16", "lead16", "n_shingles", "text_hash64"):
         assert (getattr(a, name) == getattr(b, name)).all()
     with pytest.raises(ValueError, match="re-fingerprint"):
         decode_signatures([prefixes[0][:-1]], 128, 16)

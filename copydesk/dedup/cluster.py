@@ -13,9 +13,13 @@ import numpy as np
 
 from copydesk.dedup.entities import FingerprintLookup, InMemorySketches, RecentSketches
 from copydesk.dedup.fingerprint import (
+    QUOTE_BIT,
+    SIG_BITS,
+    SIG_MASK,
     Fingerprint,
     decode_many,
     decode_signatures,
+    pack16,
     signature_prefix,
 )
 from copydesk.dedup.index import (
@@ -45,11 +49,11 @@ OrderBatch = tuple[
 FingerprintBatches = Iterable[Sequence[tuple[int, bytes]]]
 Fingerprints = FingerprintBatches | Callable[[int], FingerprintBatches]
 
-#: b-bit minwise hashing (Li & König): the index and the verifier keep the low 16 bits of each
-#: MinHash value (the corpus keeps all 32). Two different values agree on them by chance with
-#: probability 2**-16, which `_verify` subtracts from the agreement rate.
-_SIG_BITS = 16
-_CHANCE = 2.0**-_SIG_BITS
+#: b-bit minwise hashing (Li & König): the index and the verifier keep the low 15 bits of each
+#: MinHash value (the corpus keeps all 32) beside its quote flag (`pack16`). Two different
+#: values agree on them by chance with probability 2**-15, which `_verify` subtracts from the
+#: agreement rate.
+_CHANCE = 2.0**-SIG_BITS
 #: A match with under this share of the other's shingles is a part of it (see `_part_of`).
 _PART = 0.8
 #: `_canon` of a copy whose canonical left the window: it is no candidate any more.
@@ -62,14 +66,16 @@ SLACK = 0.125
 _LEAD_SALT = 0x1EAD
 
 
-def _low_bits(sigs: np.ndarray) -> np.ndarray:
-    return (sigs & np.uint32((1 << _SIG_BITS) - 1)).astype(np.uint16)
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Where two packed signatures (`pack16`) agree, quote flags aside."""
+    return ((a ^ b) & np.uint16(SIG_MASK)) == 0
 
 
 def _estimate(a: np.ndarray, b: np.ndarray, na: int, nb: int) -> tuple[float, float]:
-    """(Jaccard, containment of the smaller set) estimated from two 16-bit MinHash signatures
-    of sets of `na` and `nb` shingles; chance agreement of 16-bit values subtracted."""
-    eq = float(np.count_nonzero(a == b)) / len(a)
+    """(Jaccard, containment of the smaller set) estimated from two packed MinHash signatures
+    (`pack16`) of sets of `na` and `nb` shingles; chance agreement of 15-bit values
+    subtracted."""
+    eq = float(np.count_nonzero(_same(a, b))) / len(a)
     j = max(0.0, (eq - _CHANCE) / (1.0 - _CHANCE))
     inter = j * (na + nb) / (1.0 + j)
     return j, min(1.0, inter / min(na, nb))
@@ -271,7 +277,7 @@ class Deduper:
     # ---- storage -------------------------------------------------------------------------
     def _append(self, key: int, fp: Fingerprint, pub: int, fetch: int, canon: int) -> int:
         i = self._keys.append(key)
-        self._sig.append(_low_bits(fp.sig))
+        self._sig.append(pack16(fp.sig, fp.quote_flags))
         self._lead.append(fp.lead16)
         self._nsh.append(fp.n_shingles)
         self._thash.append(int(fp.text_hash[:16], 16))
@@ -322,13 +328,43 @@ class Deduper:
         if min(na, nb) < max(1, p.min_shingles):  # too little prose: identical text only
             return _Verdict(False, None, 0.0, 0.0)
         j, c = _estimate(self._sig[new], self._sig[canon], na, nb)
-        if c < p.containment_threshold and min(na, nb) <= p.lead_shingles < max(na, nb):
+        whole = c >= p.containment_threshold
+        if not whole and min(na, nb) <= p.lead_shingles < max(na, nb):
             # A teaser: the shorter text, short enough to be all lead, may be the other's lead.
             lead = min(na, p.lead_shingles), min(nb, p.lead_shingles)
             c = max(c, _estimate(self._lead[new], self._lead[canon], *lead)[1])
-        if c < p.containment_threshold or not self._entities_agree(new, canon):
+        if (
+            c < p.containment_threshold
+            or (whole and self._quotation_only(new, canon, j))
+            or not self._entities_agree(new, canon)
+        ):
             return _Verdict(False, None, j, c)
         return _Verdict(True, "near" if j >= p.near_threshold else "contained", j, c)
+
+    def _quotation_only(self, a: int, b: int, j: float) -> bool:
+        """Whether what a and b share is mostly a quotation both carry rather than their prose:
+        the shingles they share outside quotations are under `quote_prose_min` of the smaller
+        one's own (unquoted) prose. Two reports quoting one statement share the statement; a
+        copy shares the prose around it too.
+
+        Shares are estimated from the signatures: a value agreeing in both is a shared shingle,
+        quoted when its quote flag is set in either; the flags set in one signature estimate
+        the share of that text in quotations."""
+        p = self.params
+        sa, sb = self._sig[a], self._sig[b]
+        same = _same(sa, sb)
+        quoted_a, quoted_b = (sa & np.uint16(QUOTE_BIT)) != 0, (sb & np.uint16(QUOTE_BIT)) != 0
+        m = int(np.count_nonzero(same))
+        mq = int(np.count_nonzero(same & (quoted_a | quoted_b)))
+        if mq == 0 or m == 0:
+            return False
+        na, nb = int(self._nsh[a]), int(self._nsh[b])
+        k = len(sa)
+        shared_prose = j * (na + nb) / (1.0 + j) * (m - mq) / m
+        prose = min(
+            na * (1.0 - np.count_nonzero(quoted_a) / k), nb * (1.0 - np.count_nonzero(quoted_b) / k)
+        )
+        return shared_prose < p.quote_prose_min * max(prose, 1.0)
 
     def _part_of(self, i: int, c: int, v: _Verdict) -> bool:
         """Whether i matched c as a part of it: i is not exact and has under `_PART` of c's
@@ -476,12 +512,13 @@ class Deduper:
         return None if best is None else (best[1], best[2])
 
     def _keys_of(self, fp: Fingerprint) -> np.ndarray:
-        return self._band_keys(_low_bits(fp.sig)[None, :], fp.lead16[None, :])[0]
+        return self._band_keys(pack16(fp.sig, fp.quote_flags)[None, :], fp.lead16[None, :])[0]
 
-    def _band_keys(self, low16: np.ndarray, lead16: np.ndarray) -> np.ndarray:
-        """(n, bands + lead_bands) LSH keys: the main bands, then the lead bands."""
+    def _band_keys(self, sig16: np.ndarray, lead16: np.ndarray) -> np.ndarray:
+        """(n, bands + lead_bands) LSH keys of packed signatures (`pack16`, quote flags left
+        out) and lead signatures: the main bands, then the lead bands."""
         p = self.params
-        main = band_keys(low16, p.bands, p.rows, self._coefs)
+        main = band_keys(sig16 & np.uint16(SIG_MASK), p.bands, p.rows, self._coefs)
         lead = band_keys(lead16, p.lead_bands, 2, self._lead_coefs)
         return np.concatenate([main, lead], axis=1)
 
@@ -796,11 +833,11 @@ class _Loader:
         dd, p = self.dd, self.dd.params
         sigs = decode_signatures(blobs, p.num_perm, p.lead_perm)
         live = np.flatnonzero(sigs.n_shingles > 0)
-        band = dd._band_keys(sigs.low16[live], sigs.lead16[live])
+        band = dd._band_keys(sigs.sig16[live], sigs.lead16[live])
         self.builder.add(composite(band, live + len(dd)))
         self.dups.append(dup)
         dd._keys.extend(keys)
-        dd._sig.extend(sigs.low16)
+        dd._sig.extend(sigs.sig16)
         dd._lead.extend(sigs.lead16)
         dd._nsh.extend(sigs.n_shingles)
         dd._thash.extend(sigs.text_hash64)

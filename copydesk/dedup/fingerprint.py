@@ -18,7 +18,8 @@ from datasketch import MinHash
 from copydesk.dedup.params import DedupParams
 
 _TOKEN = re.compile(r"\w{1,40}")
-_MAGIC = b"CDF1"
+#: "CDF2" (fingerprint version 5): the blob holds the quote flags after the lead signature.
+_MAGIC = b"CDF2"
 #: magic, num_perm, entity count, lead count, n_shingles, text hash
 _HEADER = struct.Struct("<4sHBBI16s")
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -34,6 +35,8 @@ class Fingerprint:
     (for containment estimates). `entity_keys`/`entity_values`: bottom-k sketch of name/number
     occurrences keyed by their surrounding words (uint32 keys, uint8 token hashes). `lead`:
     lead_perm uint16 MinHash values of the first lead_shingles shingles (fingerprint version 4).
+    `quoted`: num_perm bits (little-endian bit order); bit k is set when the shingle that gives
+    signature value k occurs only inside quotations (fingerprint version 5, see `quote_mask`).
     """
 
     text_hash: str
@@ -42,6 +45,7 @@ class Fingerprint:
     entity_keys: bytes = b""
     entity_values: bytes = b""
     lead: bytes = b""
+    quoted: bytes = b""
 
     @property
     def sig(self) -> np.ndarray:
@@ -50,6 +54,13 @@ class Fingerprint:
     @property
     def lead16(self) -> np.ndarray:
         return np.frombuffer(self.lead, dtype="<u2")
+
+    @property
+    def quote_flags(self) -> np.ndarray:
+        """(num_perm,) bool: whether signature value k comes from a quoted-only shingle."""
+        n = len(self.signature) // 4
+        flags = np.unpackbits(np.frombuffer(self.quoted, np.uint8), bitorder="little")[:n]
+        return np.zeros(n, bool) if len(flags) < n else flags.astype(bool)
 
     @property
     def ent_keys(self) -> np.ndarray:
@@ -69,7 +80,8 @@ class Fingerprint:
             self.n_shingles,
             bytes.fromhex(self.text_hash),
         )
-        return head + self.signature + self.lead + self.entity_keys + self.entity_values
+        quoted = self.quoted or bytes(len(self.signature) // 32)
+        return head + self.signature + self.lead + quoted + self.entity_keys + self.entity_values
 
     @classmethod
     def from_bytes(cls, b: bytes) -> Fingerprint:
@@ -77,18 +89,24 @@ class Fingerprint:
             raise ValueError("fingerprint blob too short")
         magic, num_perm, n_ent, n_lead, n_sh, th = _HEADER.unpack_from(b)
         if magic != _MAGIC:
-            raise ValueError(f"not a copydesk fingerprint (magic {magic!r})")
+            raise ValueError(
+                f"not a version 5 copydesk fingerprint (magic {magic!r}); "
+                "run `copydesk recluster --rebuild` to re-fingerprint the corpus"
+            )
         o = _HEADER.size
-        expected = o + 4 * num_perm + 2 * n_lead + 5 * n_ent
+        n_quoted = num_perm // 8
+        expected = o + 4 * num_perm + 2 * n_lead + n_quoted + 5 * n_ent
         if len(b) != expected:
             raise ValueError(f"fingerprint blob has {len(b)} bytes, expected {expected}")
         sig = b[o : o + 4 * num_perm]
         o += 4 * num_perm
         lead = b[o : o + 2 * n_lead]
         o += 2 * n_lead
+        quoted = b[o : o + n_quoted]
+        o += n_quoted
         keys = b[o : o + 4 * n_ent]
         vals = b[o + 4 * n_ent :]
-        return cls(th.hex(), bytes(sig), n_sh, bytes(keys), bytes(vals), bytes(lead))
+        return cls(th.hex(), bytes(sig), n_sh, bytes(keys), bytes(vals), bytes(lead), bytes(quoted))
 
 
 @dataclass(frozen=True)
@@ -109,7 +127,7 @@ def decode_many(blobs: Sequence[bytes], num_perm: int, entity_k: int, lead_perm:
     by_len: dict[int, list[int]] = {}
     for i, b in enumerate(blobs):
         by_len.setdefault(len(b), []).append(i)
-    sig_bytes = 4 * num_perm + 2 * lead_perm
+    sig_bytes = 4 * num_perm + 2 * lead_perm + num_perm // 8
     out = Decoded(
         signatures=np.zeros((n, num_perm), np.uint32),
         n_shingles=np.zeros(n, np.uint32),
@@ -148,17 +166,31 @@ def decode_many(blobs: Sequence[bytes], num_perm: int, entity_k: int, lead_perm:
 
 
 def signature_prefix(num_perm: int, lead_perm: int) -> int:
-    """Bytes of a blob's header, signature and lead signature: all the dedup index keeps of a
-    stored fingerprint (the name/number sketch that follows is read back from storage when
-    needed)."""
-    return _HEADER.size + 4 * num_perm + 2 * lead_perm
+    """Bytes of a blob's header, signature, lead signature and quote flags: all the dedup
+    index keeps of a stored fingerprint (the name/number sketch that follows is read back from
+    storage when needed)."""
+    return _HEADER.size + 4 * num_perm + 2 * lead_perm + num_perm // 8
+
+
+#: b-bit minwise hashing (Li & König): the dedup index keeps `SIG_BITS` low bits of each MinHash
+#: value (the corpus keeps all 32) and, in the 16th bit, its quote flag.
+SIG_BITS = 15
+SIG_MASK = (1 << SIG_BITS) - 1
+QUOTE_BIT = 1 << SIG_BITS
+
+
+def pack16(sigs: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """uint16 values of uint32 MinHash values `sigs`: their low `SIG_BITS` bits, and the quote
+    flag (`Fingerprint.quoted`) as the top bit."""
+    low = (sigs & np.uint32(SIG_MASK)).astype(np.uint16)
+    return low | (flags.astype(np.uint16) << np.uint16(SIG_BITS))
 
 
 @dataclass(frozen=True)
 class Signatures:
     """The signature part of many fingerprint blobs (see `decode_signatures`)."""
 
-    low16: np.ndarray  # (n, num_perm) uint16: the low 16 bits of each MinHash value
+    sig16: np.ndarray  # (n, num_perm) uint16: see `pack16`
     lead16: np.ndarray  # (n, lead_perm) uint16: the lead signature
     n_shingles: np.ndarray  # (n,) uint32
     text_hash64: np.ndarray  # (n,) uint64: first 8 bytes of the text hash, big endian
@@ -189,9 +221,11 @@ def decode_signatures(blobs: Sequence[bytes], num_perm: int, lead_perm: int) -> 
             "re-fingerprint with these params"
         )
     o = _HEADER.size + 4 * num_perm
+    q = o + 2 * lead_perm
+    flags = np.unpackbits(rec[:, q:width], axis=1, bitorder="little")[:, :num_perm]
     return Signatures(
-        low16=rec[:, _HEADER.size : o].view("<u2")[:, ::2].astype(np.uint16),
-        lead16=rec[:, o:width].copy().view("<u2").astype(np.uint16),
+        sig16=pack16(rec[:, _HEADER.size : o].copy().view("<u4"), flags.astype(bool)),
+        lead16=rec[:, o:q].copy().view("<u2").astype(np.uint16),
         n_shingles=rec[:, 8:12].copy().view("<u4")[:, 0],
         text_hash64=rec[:, 12:20].copy().view(">u8")[:, 0].astype(np.uint64),
     )
@@ -284,14 +318,58 @@ _PROSE_WORDS = 8
 _PROSE_SHORT = 5
 
 
-def _prose_lines(lines: list[list[str]], text_lines: list[str]) -> list[str]:
-    """The tokens of the prose lines (see `DedupParams.shingling`), in order."""
+#: Quotation marks that open a quotation, and the marks that close it: English “…” and "…",
+#: German „…“ (or „…”), French «…». A quotation left open at the end of a paragraph ends
+#: there (the next paragraph of a long quotation opens again).
+_CLOSERS = {"“": "”", '"': '"', "„": "“”", "«": "»"}
+_MARKS = re.compile('[“”„«»"]')
+
+
+def _quoted_tokens(line: str) -> np.ndarray:
+    """(tokens of `line`,) bool: whether each token starts inside a quotation."""
+    spans: list[int] = []  # start, end, start, end, ...
+    closers = ""
+    for m in _MARKS.finditer(line):
+        ch = m.group()
+        if not closers and ch in _CLOSERS:
+            spans.append(m.end())
+            closers = _CLOSERS[ch]
+        elif closers and ch in closers:
+            spans.append(m.start())
+            closers = ""
+    if closers:
+        spans.append(len(line))
+    starts = np.array([t.start() for t in _TOKEN.finditer(line)], np.int64)
+    return np.searchsorted(np.array(spans, np.int64), starts, side="right") % 2 == 1
+
+
+def _prose_lines(lines: list[list[str]], text_lines: list[str]) -> tuple[list[str], np.ndarray]:
+    """The tokens of the prose lines (see `DedupParams.shingling`), in order, and whether each
+    one is inside a quotation."""
     out: list[str] = []
+    quoted: list[np.ndarray] = []
     for tokens, line in zip(lines, text_lines, strict=True):
         n = len(tokens)
         if n >= _PROSE_WORDS or (n >= _PROSE_SHORT and _SENTENCE_END.search(line)):
             out.extend(tokens)
-    return out
+            quoted.append(_quoted_tokens(line) if _MARKS.search(line) else np.zeros(n, bool))
+    return out, np.concatenate(quoted) if quoted else np.zeros(0, bool)
+
+
+def quote_mask(
+    positions: np.ndarray, quoted: np.ndarray, sig: np.ndarray, params: DedupParams, c: _Coefs
+) -> np.ndarray:
+    """(num_perm,) bool: whether signature value k comes from a shingle that occurs only
+    inside quotations (all its words quoted, and nowhere outside one).
+
+    The MinHash of the quoted-only shingles takes the same permutations: where its value
+    equals the whole text's, the minimum is a quoted-only shingle (shingles are disjoint).
+    """
+    inside = np.setdiff1d(positions[quoted], positions[~quoted])
+    if len(inside) == 0:
+        return np.zeros(params.num_perm, bool)
+    _, sig_inside = _signature(inside, params, c, params.num_perm)
+    return sig_inside == sig
 
 
 def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fingerprint:
@@ -306,30 +384,37 @@ def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fin
         text_lines = text.splitlines()
         lines = [_TOKEN.findall(line) for line in text_lines]
         all_low = [t.lower() for tokens in lines for t in tokens]
-        orig_tokens = _prose_lines(lines, text_lines)
+        orig_tokens, quoted = _prose_lines(lines, text_lines)
         low_tokens = [t.lower() for t in orig_tokens]
-    else:  # version 2: every token
+    else:  # version 2: every token, no quotation found
         all_low = _TOKEN.findall(text.lower())
         orig_tokens = _TOKEN.findall(text)
         if len(orig_tokens) != len(all_low):  # lower() changed a token's length (rare scripts)
             all_low = [t.lower() for t in orig_tokens]
         low_tokens = all_low
+        quoted = np.zeros(len(low_tokens), bool)
     text_hash = hashlib.blake2b(" ".join(all_low).encode(), digest_size=16).hexdigest()
     n = len(low_tokens)
     if n == 0:
         sig = np.full(params.num_perm, _EMPTY_SIG, dtype="<u4")
         lead = np.full(params.lead_perm, _EMPTY_LEAD, dtype="<u2")
-        return Fingerprint(text_hash, sig.tobytes(), 0, lead=lead.tobytes())
+        return Fingerprint(
+            text_hash, sig.tobytes(), 0, lead=lead.tobytes(), quoted=bytes(params.num_perm // 8)
+        )
     th, low_cps = _token_hashes(low_tokens, c)
     k = params.shingle_size
     if n >= k:
         sh = th[: n - k + 1] * c.shingle[0]
+        in_quote = quoted[: n - k + 1].copy()
         for j in range(1, k):
             sh += th[j : n - k + 1 + j] * c.shingle[j]
+            in_quote &= quoted[j : n - k + 1 + j]
     else:
         sh = (th * c.shingle[:n]).sum(keepdims=True, dtype=np.uint64)
+        in_quote = np.full(1, bool(quoted.all()))
     positions = _mix(sh)
     sh, sig = _signature(positions, params, c, params.num_perm)
+    flags = quote_mask(positions, in_quote, sig, params, c) if in_quote.any() else None
     # The lead: the first lead_shingles shingles in text order (a teaser's whole text).
     _, lead32 = _signature(positions[: params.lead_shingles], params, c, params.lead_perm)
     lead = lead32.astype("<u2")
@@ -357,6 +442,17 @@ def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fin
         first[1:] = ctx[1:] != ctx[:-1]
         keys = ctx[first][: params.entity_k].astype("<u4")
         vals = val[first][: params.entity_k].astype(np.uint8)
+    quoted_bits = bytes(params.num_perm // 8) if flags is None else _pack(flags)
     return Fingerprint(
-        text_hash, sig.tobytes(), len(sh), keys.tobytes(), vals.tobytes(), lead.tobytes()
+        text_hash,
+        sig.tobytes(),
+        len(sh),
+        keys.tobytes(),
+        vals.tobytes(),
+        lead.tobytes(),
+        quoted_bits,
     )
+
+
+def _pack(flags: np.ndarray) -> bytes:
+    return np.packbits(flags, bitorder="little").tobytes()

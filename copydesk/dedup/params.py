@@ -34,7 +34,7 @@ class DedupParams:
     Thresholds (second block) can change without re-fingerprinting: a `recluster` is enough.
     """
 
-    version: int = 4
+    version: int = 5
     num_perm: int = 128
     seed: int = 1
     #: What makes the signatures. "datasketch-affine32": `datasketch.MinHash(num_perm, seed)`
@@ -66,6 +66,10 @@ class DedupParams:
     entity_min_common: int = 4
     #: a document with fewer prose shingles than this (~words) only joins identical text.
     min_shingles: int = 75
+    #: two texts whose shared shingles lie mostly in quotations are no copies when the
+    #: shingles they share outside quotations are under this share of the smaller one's own
+    #: (unquoted) prose: reports quoting one statement (fingerprint version 5 flags quotations).
+    quote_prose_min: float = 0.3
     #: share of a page two unrelated stories must each cover to make it a compilation page.
     part_share: float = 0.1
     #: share of a story's shingles a page must hold to count as carrying (part of) it there.
