@@ -9,12 +9,13 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
 
+import lxml.html
 import numpy as np
 import trafilatura
 from lxml import etree
-from lxml.html import HtmlElement
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from trafilatura.settings import Document, set_date_params
-from trafilatura.utils import load_html
+from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 
 from copydesk.extraction.authors import people
 from copydesk.extraction.blocks import Block, from_trafilatura
@@ -44,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 #: Bumped whenever a change to this module can change what is stored; recorded on every row so
 #: `copydesk reextract` knows which pages are stale.
-EXTRACTOR_VERSION = "8"
+EXTRACTOR_VERSION = "9"
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _HTML_LANG = re.compile(
@@ -289,12 +290,69 @@ def kept_blocks(
     ]
 
 
+def _html_parser() -> etree.HTMLParser:
+    """trafilatura's parser (the options of ``trafilatura.utils.HTML_PARSER``) whose elements
+    get their lxml.html classes in C.
+
+    lxml.html's own parsers ask a Python method for the class of every element each time one
+    is handed to Python, hundreds of thousands of calls a page for the segmentation, the
+    features and trafilatura together. Every element is an ``HtmlElement`` here (lxml.html
+    would make ``<form>``, ``<input>``... its form classes, whose extra methods nothing of ours
+    or trafilatura's calls): same tree, same text.
+    """
+    parser = etree.HTMLParser(
+        collect_ids=False,
+        default_doctype=False,
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+    )
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=HtmlElement,
+            comment=HtmlComment,
+            pi=HtmlProcessingInstruction,
+            entity=HtmlEntity,
+        )
+    )
+    return parser
+
+
+_PARSER = _html_parser()
+
+
 def _parse(html: str | bytes) -> HtmlElement | None:
-    """The page's lxml tree, decoded and parsed as trafilatura does (None when unparsable)."""
+    """The page's lxml tree, decoded, repaired and parsed as ``trafilatura.utils.load_html``
+    does, step for step, with `_html_parser` (None when the result is not HTML)."""
+    text: str = decode_file(html)
+    beginning = text[:50].lower()
+    dubious = is_dubious_html(beginning)
+    text = repair_faulty_html(text, beginning)
+    tree: HtmlElement | None = None
+    as_bytes = False
     try:
-        return load_html(html)
-    except (ValueError, TypeError, etree.LxmlError) as exc:
-        raise NotAnArticle(Reason.UNPARSABLE, str(exc)) from exc
+        tree = lxml.html.fromstring(text, parser=_PARSER)
+    except ValueError:  # "Unicode strings with encoding declaration are not supported"
+        as_bytes = True
+        tree = _parse_bytes(text)
+    except etree.LxmlError as exc:
+        logger.debug("lxml could not parse the page: %s", exc)
+    if (tree is None or len(tree) < 1) and not as_bytes:
+        tree = _parse_bytes(text)
+    if tree is not None and dubious and len(tree) < 2:
+        return None
+    return tree
+
+
+def _parse_bytes(text: str) -> HtmlElement | None:
+    try:
+        tree: HtmlElement = lxml.html.fromstring(
+            text.encode("utf8", "surrogatepass"), parser=_PARSER
+        )
+    except (ValueError, etree.LxmlError) as exc:
+        logger.debug("lxml could not parse the page's bytes: %s", exc)
+        return None
+    return tree
 
 
 def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool) -> Any:

@@ -393,3 +393,23 @@ def test_a_short_article_that_says_so_is_kept() -> None:
     )
     result = extract(page, url="https://gazette.example/news/coast-road")
     assert 150 <= len(result.text) < 400
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Military reports advances on flanks of BakhmutShare on X",  # sticky bar, no space
+        "Military reports advances on flanks of Bakhmut | Share on X",
+        "Share this article: Military reports advances on flanks of Bakhmut",
+    ],
+)
+def test_the_headline_joined_to_a_share_label_is_dropped_anywhere(block: str) -> None:
+    title = "Military reports advances on flanks of Bakhmut"
+    body = [Block("p", f"Paragraph {k} of the story, long enough to be copy.") for k in range(6)]
+    assert clean_blocks([*body, Block("p", block)], title) == body
+
+
+def test_the_headline_inside_a_sentence_is_kept() -> None:
+    title = "Military reports advances on flanks of Bakhmut"
+    block = Block("p", f"{title}, the Eastern Command spokesperson said on Sunday.")
+    assert clean_blocks([Block("p", "x " * 40), block], title)[1:] == [block]

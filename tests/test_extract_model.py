@@ -277,6 +277,29 @@ def test_page_table_and_classifier_on_a_page(article_html: str) -> None:
     assert with_model.paragraphs == without.paragraphs  # both clean on this simple page
 
 
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<html><body><form><input name=q></form><p>caf\u00e9</p><!-- c --></body></html>",
+        '<?xml version="1.0" encoding="utf-8"?><html><body><p>x</p></body></html>',
+        "<p>a fragment</p>",
+        "plain text",
+    ],
+)
+def test_pages_are_parsed_as_trafilatura_parses_them(page: str) -> None:
+    from trafilatura.utils import load_html
+
+    from copydesk.extract import _parse
+
+    ours, theirs = _parse(page), load_html(page)
+    if theirs is None:
+        assert ours is None
+        return
+    assert ours is not None
+    assert lxml_html.tostring(ours) == lxml_html.tostring(theirs)
+    assert all(isinstance(e, lxml_html.HtmlElement) for e in ours.iter())
+
+
 def write_dataset(directory: Path, html: str, truth: str, urls: list[str]) -> None:
     (directory / "html").mkdir(parents=True)
     (directory / "ground-truth").mkdir()

@@ -541,7 +541,9 @@ def clean_blocks(
         if text != block.text:
             block = Block(block.kind, text)
         key = _key(block.text)
-        if title_key and index < 3 and key == title_key:
+        if (title_key and index < 3 and key == title_key) or (
+            title and _headline_with_furniture(block.text, title)
+        ):
             reason = "headline"
         elif (len(key) >= _REPEAT_KEY and key in seen) or _repeats(key, seen):
             reason = "repeat"
@@ -561,6 +563,38 @@ def clean_blocks(
         elif on_drop is not None:
             on_drop(reason, block)
     return out
+
+
+#: Fewest words of a headline that `_headline_with_furniture` looks for inside a block.
+_HEADLINE_MIN_WORDS = 3
+
+
+@lru_cache(maxsize=64)
+def _headline_pattern(title: str) -> re.Pattern[str] | None:
+    """The words of ``title`` in order, whatever stands between them (None when it is too
+    short to be told from ordinary text)."""
+    words = _WORD.findall(title)
+    if len(words) < _HEADLINE_MIN_WORDS:
+        return None
+    return re.compile(r"\W*".join(re.escape(w) for w in words), re.I)
+
+
+def _headline_with_furniture(text: str, title: str) -> bool:
+    """Whether ``text`` is the headline joined to a furniture label, as in a sticky bar that
+    repeats it beside its share buttons ("Headline Share on X", often with no space between
+    the two), wherever the block stands."""
+    pattern = _headline_pattern(title)
+    if pattern is None:
+        return False
+    match = pattern.match(text.lstrip())
+    if match:
+        rest = text.lstrip()[match.end() :]
+    elif (match := pattern.search(text)) and not text[match.end() :].strip(" .:|-"):
+        rest = text[: match.start()]
+    else:
+        return False
+    rest = rest.strip(" .:|-")
+    return bool(rest) and furniture_reason(rest) is not None
 
 
 #: A paragraph this long (normalised characters) is never kept twice; shorter ones (headings,
