@@ -54,20 +54,24 @@ def _write_page(root: Path, page_id: str, html: str, page_type: str, truth: dict
     (root / "ground-truth" / f"{page_id}.json").write_text(json.dumps(data), encoding="utf-8")
 
 
-def test_run_on_a_tiny_directory(tmp_path: Path) -> None:
+def _write_article(root: Path, **truth: object) -> None:
+    """The fixture news article as page 0001, with its true headline and date and ``truth``."""
     article = (FIXTURES / "news_article.html").read_text(encoding="utf-8")
+    fields = {
+        "url": "https://gazette.example/a",
+        "title": "River council approves new flood barrier",
+        "publish_date": "2024-03-05",
+    }
+    _write_page(root, "0001", article, "article", {**fields, **truth})
+
+
+def test_run_on_a_tiny_directory(tmp_path: Path) -> None:
     body = extract_file(FIXTURES / "news_article.html", "https://gazette.example/a")["text"]
-    _write_page(
+    _write_article(
         tmp_path,
-        "0001",
-        article,
-        "article",
-        {
-            "url": "https://gazette.example/a",
-            "main_content": body,
-            "title": "River council approves new flood barrier",
-            "author": "Jane Porter",
-            "publish_date": "2024-03-05",
+        main_content=body,
+        author="Jane Porter",
+        **{
             "with": ["voted on Tuesday evening"],
             "without": ["Privacy policy", "All rights reserved"],
         },
@@ -103,3 +107,16 @@ def test_extract_file_reads_gzip(tmp_path: Path) -> None:
         "reason": "not_article_type",
         "detail": "og:type product",
     }
+
+
+def test_misses_lists_each_wrong_field(tmp_path: Path) -> None:
+    _write_article(tmp_path, main_content="", author="Someone Else")
+    misses = tmp_path / "misses.jsonl"
+    run(tmp_path, beside=True, misses=misses)
+    rows = [json.loads(line) for line in misses.read_text(encoding="utf-8").splitlines()]
+    ours = [r for r in rows if r["system"] == "copydesk"]
+    assert [(r["field"], r["true"], r["got"]) for r in ours] == [
+        ("author", "Someone Else", ["Jane Porter"])
+    ]
+    assert ours[0]["page_id"] == "0001" and ours[0]["accepted"] is True
+    assert {r["system"] for r in rows} <= {"copydesk", "trafilatura"}

@@ -33,6 +33,10 @@ from copydesk.extraction.title import headline, strip_site_name
         ("山田太郎、佐藤花子", None, None, ["山田太郎", "佐藤花子"]),
         ("Bergportal GmbH; Nordex SE; TOUR Magazin; Redacción EC", None, None, []),
         ("Art Edwards says; Posted; No Author; Фото из Инстаграма", None, None, []),
+        ("Newsdesk; Zvg", None, None, []),
+        # a field naming a country is an organisation's address, not a byline
+        ("Olympia-Verlag GmbH; Nürnberg, Germany", None, None, []),
+        ("Kirche; Leben; Münster; Deutschland", None, None, []),
         # a person's own site is named after them; a one-word host name is the site's
         (
             "Wolfgang Michal",
@@ -142,6 +146,20 @@ def test_headline_without_the_sites_name_in_the_h1() -> None:
     )
     got = headline(tree, "Critics’ Choice: Best UK Art Exhibitions 2025 – Artlyst", None, None)
     assert got == "Critics’ Choice: Best UK Art Exhibitions 2025"
+
+
+def test_a_title_the_title_tags_do_not_carry_yields_to_them() -> None:
+    # trafilatura may read a section's name ("Aktuelle") where the tags name the article
+    tree = _tree(
+        "<title>Reparaturcafé am 31. Januar: Stadt Ahlen</title>"
+        '<meta property="og:title" content="Reparaturcafé am 31. Januar">',
+        "<h2>Aktuelle</h2>",
+    )
+    assert headline(tree, "Aktuelle", None, None) == "Reparaturcafé am 31. Januar"
+    # a title that holds the tags' text is kept
+    assert headline(tree, "Reparaturcafé am 31. Januar", None, None) == (
+        "Reparaturcafé am 31. Januar"
+    )
 
 
 def test_headline_is_not_the_sites_tagline() -> None:

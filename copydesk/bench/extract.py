@@ -381,6 +381,7 @@ def run(
     compare_speed: bool = False,
     beside: bool = False,
     split: str | None = None,
+    misses: Path | None = None,
 ) -> dict[str, Any]:
     """Run the extractor (plain trafilatura with ``baseline``) over ``directory``; score it.
 
@@ -388,6 +389,8 @@ def run(
     ``beside`` also extracts every page with trafilatura (text and metadata) in the same run
     and scores it under the ``"trafilatura"`` key. ``split`` keeps the pages whose
     ``index.json`` entry has that ``split`` (the dev sets' ``tune``/``report`` halves).
+    ``misses`` names a JSON Lines file to write every article's title/author/date miss to
+    (see :func:`field_misses`), for Copydesk and, with ``beside``, for trafilatura.
     """
     directory = Path(directory)
     if not (directory / "ground-truth").is_dir() or not (directory / "html").is_dir():
@@ -417,7 +420,51 @@ def run(
     plain = [r.plain for r in results if r.plain is not None]
     if plain:
         out["trafilatura"] = score_pages(directory, plain, baseline=True)
+    if misses is not None:
+        rows = field_misses(directory, results, "copydesk" if not baseline else "trafilatura")
+        rows += field_misses(directory, plain, "trafilatura")
+        with Path(misses).open("w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     return out
+
+
+def field_misses(
+    directory: Path, results: Sequence[PageResult], system: str
+) -> list[dict[str, Any]]:
+    """One row per article field scored wrong by :func:`_field_scores` or ``date_accuracy``:
+    ``{"system", "page_id", "url", "field", "true", "got", "accepted", "reason"}``."""
+    rows: list[dict[str, Any]] = []
+    for r in results:
+        if r.page_type != "article":
+            continue
+        page = _ground_truth(directory, r.page_id)
+        truth = page["ground_truth"]
+        checks: list[tuple[str, Any, Any, bool]] = []
+        if truth.get("title"):
+            ok = _norm(truth["title"]) == _norm(r.title)
+            checks.append(("title", truth["title"], r.title, ok))
+        names = _true_authors(truth)
+        if names is not None:
+            ok = {_norm(a) for a in r.authors if _norm(a)} == names
+            checks.append(("author", truth.get("authors", truth.get("author")), r.authors, ok))
+        if _date(truth.get("publish_date")):
+            ok = _date(truth["publish_date"]) == _date(r.published)
+            checks.append(("date", truth["publish_date"], r.published, ok))
+        for field, true, got, ok in checks:
+            if not ok:
+                rows.append(
+                    {
+                        "system": system,
+                        "page_id": r.page_id,
+                        "url": page.get("url"),
+                        "field": field,
+                        "true": true,
+                        "got": got,
+                        "accepted": r.accepted,
+                        "reason": r.reason,
+                    }
+                )
+    return rows
 
 
 def _split_of(directory: Path) -> dict[str, str]:

@@ -165,6 +165,12 @@ def bench_dedup_scale(
     default=None,
     help="Only the pages of one half of the sites (dev sets built by build-devset).",
 )
+@click.option(
+    "--misses",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write every title/author/date miss of the articles to this JSON Lines file.",
+)
 def bench_extract(
     directory: Path,
     baseline: bool,
@@ -173,6 +179,7 @@ def bench_extract(
     compare_speed: bool,
     beside: bool,
     split: str | None,
+    misses: Path | None,
 ) -> None:
     """Score extraction on a directory laid out like WCXB (html/ID.html.gz, ground-truth/ID.json).
 
@@ -192,6 +199,7 @@ def bench_extract(
                 compare_speed=compare_speed,
                 beside=beside,
                 split=split,
+                misses=misses,
             )
         )
     except FileNotFoundError as exc:

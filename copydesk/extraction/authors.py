@@ -27,7 +27,7 @@ _NOT_PERSON = re.compile(
     r"wires|name|human|submitted|print|updated|guest|guest author|contributor|"
     r"contributors|anonymous|unknown|none|null)$"
     r"|\b(?:staff|desk|redaktion|redacci[oó]n|r[eé]daction|redazione|newsroom|editorial|"
-    r"webteam|pressestelle|posted|no author|unbenannt|gmbh|verlag)\b"
+    r"webteam|pressestelle|posted|no author|unbenannt|gmbh|verlag|newsdesk|zvg)\b"
     # organisations named by a publishing word at the end ("TOUR Magazin", "NMB-Media")
     r"|\b(?:media|magazine?|zeitung|online)$",
     re.I,
@@ -38,6 +38,17 @@ _COMPANY = re.compile(r"\b(?:AG|SE|Inc|Ltd|LLC|PLC|e\.\s?V)\b\.?$")
 _NOT_BYLINE = re.compile(
     r"\s(?:says|said|sagt|schreibt|dit|dice)\b|^(?:photo|foto|фото|bild)s?\b", re.I
 )
+# An author field naming a country is an organisation's address ("Olympia-Verlag GmbH,
+# Nürnberg, Germany"), not a byline: the whole field names no author.
+_COUNTRY = re.compile(
+    r"^(?:germany|deutschland|austria|österreich|switzerland|schweiz|suisse|svizzera|france|"
+    r"frankreich|italy|italia|italien|spain|españa|spanien|usa|u\.s\.a?|united states|"
+    r"united kingdom|uk|england|canada|australia|india|netherlands|nederland|belgium|"
+    r"belgique|belgien|sweden|sverige|norway|norge|denmark|danmark|poland|polska|mexico|"
+    r"méxico|argentina|brasil|brazil|chile|colombia|bolivia|peru|perú|россия|russia)$",
+    re.I,
+)
+_FIELDS = re.compile(r"[;,|]")
 _URLISH = re.compile(r"https?\b|www\b|\.(?:com|org|net|de|fr|co|uk)\b|@|\b(?:com|de)$", re.I)
 _DIGIT = re.compile(r"\d")
 _LAST_FIRST = re.compile(r"^([^\s,]+(?:[\s-][^\s,]+)?),\s*([^\s,]+(?:\s[^\s,]+)?)$")
@@ -94,6 +105,8 @@ def people(raw: str | None, site_name: str | None = None, url: str | None = None
     if not raw:
         return []
     named, hosts = site_keys(site_name, None), site_keys(None, url)
+    if any(_COUNTRY.match(_tidy(part)) for part in _FIELDS.split(raw)):
+        return []
     out: list[str] = []
     seen: set[str] = set()
     for part in _split(raw):

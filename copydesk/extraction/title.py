@@ -141,18 +141,24 @@ def headline(
     whole headline, whatever affixes or cuts the tags have; without the kicker or subline
     elements it may hold), else ``title`` without the site's name. ``tree`` is the page's lxml
     tree (None: ``title`` alone)."""
-    stripped = strip_site_name(title, site_name, url)
     if tree is None:
-        return stripped
-    candidates = [title or ""]
+        return strip_site_name(title, site_name, url)
+    tags: list[str] = []
     for path in (
         "//meta[@property='og:title']/@content",
         "//meta[@name='twitter:title']/@content",
         "//head/title",
     ):
         for found in tree.xpath(path)[:1]:
-            candidates.append(found if isinstance(found, str) else _text(found))
-    candidates = [" ".join(c.split()) for c in candidates if c]
+            tags.append(" ".join((found if isinstance(found, str) else _text(found)).split()))
+    tags = [t for t in tags if squash(t)]
+    # a title that no title tag contains nor is contained in (a section's or breadcrumb's
+    # name from JSON-LD: "Aktuelle", "Medienmitteilungen") yields to the page's title tags
+    key = squash(title or "")
+    if tags and key and not any(key in squash(t) or squash(t) in key for t in tags):
+        title = tags[0]
+    stripped = strip_site_name(title, site_name, url)
+    candidates = [" ".join(c.split()) for c in [title or "", *tags] if c]
     keys = [squash(c) for c in candidates]
     site = site_keys(site_name, url)
     shortest = 0.5 * len(squash(stripped or ""))  # not a kicker or a section name
