@@ -36,3 +36,18 @@ def test_bench_browse_builds_serves_and_times_every_page(tmp_path: Path) -> None
     again = CliRunner().invoke(cli, [*args[:-2], "--repeat", "1"])
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["built_seconds"] is None  # reused
+
+
+def test_bench_browse_builds_again_a_corpus_a_killed_run_left_half_built(tmp_path: Path) -> None:
+    db = tmp_path / "bench.db"
+    with Corpus(db) as corpus:  # what a build killed after its first batch leaves
+        corpus.set_meta(Corpus.BULK_LOAD_MARK, "2026-12-03T08:00:00+00:00")
+    args = ["bench", "browse", "--articles", "500", "--db", str(db), "--repeat", "1"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "left half-built" in result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["articles"] == 500 and figures["built_seconds"] is not None
+    with Corpus(db, create=False) as corpus:
+        assert corpus.get_meta(Corpus.BULK_LOAD_MARK) is None
+        assert summary_problems(corpus.db.conn) == []

@@ -1,7 +1,8 @@
 """Browse benchmark: a big synthetic corpus served by `copydesk serve`, every page timed.
 
-The corpus is written through the storage layer (`Corpus.write`, as a crawl writes it: search
-index and summaries kept by their triggers) and has the shape of two years of crawling: 200
+The corpus is written through the storage layer (`Corpus.bulk_load`: the project's own schema,
+with its indexes, search index and summaries built once at the end, as the triggers would keep
+them) and has the shape of two years of crawling: 200
 sites of very different volume, one article after another in publication order, about 12% wire
 copies of an earlier article on other sites (exact, near and cut-down copies), one or two
 authors from each site's staff, five languages, texts of a few hundred words drawn from a
@@ -16,6 +17,8 @@ and reports how long its transactions took (they are deleted again at the end).
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import multiprocessing.queues
 import os
 import random
 import socket
@@ -33,6 +36,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from storage.corpus import Corpus, NewArticle
 from storage.summaries import browse_targets
 
@@ -43,7 +48,7 @@ DAYS = 730
 COPY_SHARE = 0.12
 LANGUAGES = (("en", 70), ("de", 10), ("fr", 8), ("es", 7), ("it", 5))
 _END = datetime(2026, 11, 30, tzinfo=UTC)
-_WRITE_BATCH = 20_000
+_WRITE_BATCH = 10_000
 _SYLLABLES = (
     "ka ro mi ta ne lu sa vo pe di an el or um is ba co de fa ge hi jo ki la mo nu pa qu re "
     "si to va we xi ya zo ber con dis ent for gra han ist lin mar nor pol ran ster tor ver"
@@ -64,16 +69,30 @@ def _vocabulary(rng: random.Random, size: int = 30_000) -> list[str]:
 
 
 class _Writer:
-    """Draws synthetic article text from a Zipf vocabulary."""
+    """Draws synthetic article text from a Zipf vocabulary.
+
+    Words are drawn by numpy a million at a time (drawing them one by one in Python was most
+    of the time a 10-million-article corpus took to build); structure (paragraph and sentence
+    lengths) comes from ``rng``.
+    """
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.vocab = _vocabulary(rng)
-        weights = [1.0 / (rank + 1) ** 1.05 for rank in range(len(self.vocab))]
-        self.cum = list(_accumulate(weights))
+        weights = np.array([1.0 / (rank + 1) ** 1.05 for rank in range(len(self.vocab))])
+        self.cum = np.cumsum(weights / weights.sum())
+        self._draw = np.random.default_rng(rng.getrandbits(64))
+        self._buffer: list[int] = []
+        self._at = 0
 
     def words(self, k: int) -> list[str]:
-        return self.rng.choices(self.vocab, cum_weights=self.cum, k=k)
+        if self._at + k > len(self._buffer):
+            drawn = np.searchsorted(self.cum, self._draw.random(max(k, 1_000_000)), side="right")
+            self._buffer = np.minimum(drawn, len(self.vocab) - 1).tolist()
+            self._at = 0
+        at, self._at = self._at, self._at + k
+        vocab = self.vocab
+        return [vocab[i] for i in self._buffer[at : at + k]]
 
     def title(self) -> str:
         return " ".join(self.words(self.rng.randint(6, 10))).capitalize()
@@ -175,31 +194,59 @@ def synthetic_articles(n: int, seed: int = 18) -> Iterator[NewArticle]:
         )
 
 
+def _produce(n: int, batch: int, out: multiprocessing.queues.Queue[Any]) -> None:
+    """Child process of :func:`build`: the synthetic articles in batches, then ``None``."""
+    chunk: list[NewArticle] = []
+    for article in synthetic_articles(n):
+        chunk.append(article)
+        if len(chunk) >= batch:
+            out.put(chunk)
+            chunk = []
+    if chunk:
+        out.put(chunk)
+    out.put(None)
+
+
 def build(db: Path, n: int, progress: Callable[[str], None] = lambda _: None) -> float:
-    """Write ``n`` synthetic articles into a new corpus at ``db``; seconds it took."""
+    """Write ``n`` synthetic articles into a new corpus at ``db``; seconds it took.
+
+    The articles are drawn in a second process while this one stores them with
+    `Corpus.bulk_load` (indexes, search index and summaries built once at the end).
+    """
     began = time.perf_counter()
-    with Corpus(db) as corpus:
-        corpus.set_cache_mb(256)
-        crawl_id = corpus.start_crawl("bench-browse", {"articles": n})
-        batch: list[NewArticle] = []
-        for article in synthetic_articles(n):
-            article.crawl_id = crawl_id
-            batch.append(article)
-            if len(batch) >= _WRITE_BATCH:
-                corpus.write(batch)
-                progress(f"{article.id:,} of {n:,} articles ({time.perf_counter() - began:.0f} s)")
-                batch = []
-        corpus.write(batch)
-        corpus.finish_crawl(
-            crawl_id,
-            finish_reason="finished",
-            pages_fetched=n,
-            articles_stored=n,
-            duplicates=0,
-            dropped={},
-            errors=0,
-            stats={},
-        )
+    context = multiprocessing.get_context("spawn")
+    batches: multiprocessing.queues.Queue[Any] = context.Queue(maxsize=4)
+    producer = context.Process(target=_produce, args=(n, _WRITE_BATCH, batches), daemon=True)
+    producer.start()
+    try:
+        with Corpus(db) as corpus:
+            corpus.set_cache_mb(1024)
+            crawl_id = corpus.start_crawl("bench-browse", {"articles": n})
+
+            def received() -> Iterator[list[NewArticle]]:
+                while (chunk := batches.get()) is not None:
+                    for article in chunk:
+                        article.crawl_id = crawl_id
+                    yield chunk
+
+            def report(message: str) -> None:
+                progress(f"{message} ({time.perf_counter() - began:.0f} s)")
+
+            stored = corpus.bulk_load(received(), report)
+            corpus.finish_crawl(
+                crawl_id,
+                finish_reason="finished",
+                pages_fetched=stored,
+                articles_stored=stored,
+                duplicates=0,
+                dropped={},
+                errors=0,
+                stats={},
+            )
+    finally:
+        producer.join(timeout=10)
+        if producer.is_alive():
+            producer.kill()
     return time.perf_counter() - began
 
 
@@ -321,6 +368,13 @@ def run(
     """Build (or reuse) the corpus, serve it, time every page; the figures as a dict."""
     db = db or default_db(articles)
     build_seconds = None
+    if db.exists():
+        with Corpus(db, create=False) as corpus:
+            unfinished = corpus.get_meta(Corpus.BULK_LOAD_MARK) is not None
+        if unfinished:
+            progress(f"{db} was left half-built by a killed run: building it again")
+            for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+                leftover.unlink(missing_ok=True)
     if not db.exists():
         progress(f"building {articles:,} articles into {db}")
         build_seconds = round(build(db, articles, progress), 1)

@@ -350,8 +350,8 @@ def bench_crawl(
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Corpus to build, or to reuse when it exists "
-    "(default: copydesk-bench-browse-N.db in the system temporary directory).",
+    help="Corpus to build, or to reuse when it exists (one a killed build left half-built is "
+    "built again; default: copydesk-bench-browse-N.db in the system temporary directory).",
 )
 @click.option(
     "--repeat", type=click.IntRange(1), default=20, show_default=True, help="Timed runs per page."
@@ -360,7 +360,8 @@ def bench_browse(articles: int, db_path: Path | None, repeat: int) -> None:
     """Time every page of `copydesk serve` on a big synthetic corpus.
 
     Builds (or reuses) a corpus of ARTICLES articles through the storage layer (200 sites, two
-    years, ~12% wire copies, authors, five languages, texts of a few hundred words), serves it
+    years, ~12% wire copies, authors, five languages, texts of a few hundred words; indexes,
+    search index and summaries made once at the end), serves it
     with `copydesk serve` in a child process and fetches every page a user opens (front page,
     tables and views with their facets, each canned query, search, article, wire-story and site
     pages, JSON and CSV) once to warm up and REPEAT times more, while a thread writes articles
