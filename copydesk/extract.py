@@ -20,7 +20,7 @@ from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 from copydesk.extraction.authors import people
 from copydesk.extraction.blocks import Block, from_trafilatura
 from copydesk.extraction.cleanup import clean_blocks, strip_invisible
-from copydesk.extraction.dates import dateline_day, published_timestamp
+from copydesk.extraction.dates import dateline_day, guessed_day, published_timestamp
 from copydesk.extraction.gate import page_signals
 from copydesk.extraction.metadata import page_metadata
 from copydesk.extraction.model import BlockModel, ModelError, shipped_model
@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 #: Bumped whenever a change to this module can change what is stored; recorded on every row so
 #: `copydesk reextract` knows which pages are stale.
-EXTRACTOR_VERSION = "9"
+EXTRACTOR_VERSION = "10"
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _HTML_LANG = re.compile(
@@ -101,6 +101,10 @@ class Extraction:
     #: markup and URL, or the date printed right after the headline. A date found by searching
     #: the text (a sentence, a copyright year) would be a guess, so it is left empty.
     published: str | None = None
+    #: Only when ``published`` is empty: a day (YYYY-MM-DD) printed on a short line of its own
+    #: near the headline, a guess that is never the page's ``published`` (see
+    #: :func:`copydesk.extraction.dates.guessed_day`).
+    published_guess: str | None = None
     site_name: str | None = None
     language: str | None = None
     description: str | None = None
@@ -227,11 +231,13 @@ def extract(
     published = published_timestamp(doc.date, html)
     if published is None:  # the day the page prints with its headline (never a text search)
         published = dateline_day(_page_text(table.tree), title)
+    guess = guessed_day(table.tree, title) if published is None else None
     return Extraction(
         text=text,
         title=title,
         authors=people(doc.author, site_name, url),
         published=published,
+        published_guess=guess,
         site_name=site_name,
         language=_clean(doc.language) or _html_lang(html),
         description=_clean(doc.description),

@@ -178,11 +178,28 @@ PAGE = """<html lang="en"><head><title>Council votes on the bridge</title></head
 def test_a_date_found_only_in_the_text_is_left_empty() -> None:
     paragraphs = "".join(
         f"<p>Paragraph {i} of the story about the bridge, which the council debated at length "
-        f"before the vote; the plan dates from March 3, 1995 and was revised since.</p>"
+        f"before the vote; the plan dates from March 3, 1995 and was revised since (word1995).</p>"
         for i in range(6)
     )
     result = extract(PAGE.format(paragraphs=paragraphs), url="https://gazette.example/bridge")
     assert result.published is None  # htmldate's text search would say 1995-03-03
+    assert result.published_guess is None  # nor is it a guess: a day inside a sentence
+
+
+def test_a_date_line_near_the_headline_is_a_guess_not_the_pages_date() -> None:
+    teaser = "<p>" + "The council debated the bridge at length before the vote. " * 4 + "</p>"
+    paragraphs = (
+        teaser
+        + "<p>Mise en ligne 12 mars 2024</p>"
+        + "".join(
+            f"<p>Paragraph {i} of the story about the bridge, which the council debated at length "
+            f"before the vote.</p>"
+            for i in range(6)
+        )
+    )
+    result = extract(PAGE.format(paragraphs=paragraphs), url="https://gazette.example/bridge")
+    assert result.published is None  # the page states no date of its own
+    assert result.published_guess == "2024-03-12"
 
 
 def test_the_date_printed_with_the_headline_is_the_pages_own() -> None:
@@ -193,6 +210,7 @@ def test_the_date_printed_with_the_headline_is_the_pages_own() -> None:
     )
     result = extract(PAGE.format(paragraphs=paragraphs), url="https://gazette.example/bridge")
     assert result.published == "2024-03-12"
+    assert result.published_guess is None  # only where no date is stated
 
 
 _META_PAGE = """<html lang="en"><head><title>Storm closes the harbour - Coast Gazette</title>

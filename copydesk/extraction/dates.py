@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
-__all__ = ["published_timestamp"]
+__all__ = ["dateline_day", "guessed_day", "published_timestamp"]
 
 # Where pages state their publication instant: OpenGraph/article meta, schema.org JSON-LD and
 # microdata, and <time> elements marked as the publication time.
@@ -95,18 +96,20 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         (
-            "januar january janvier enero gennaio janeiro januari jänner jan",
-            "februar february février fevrier febrero febbraio fevereiro februari feb",
-            "märz maerz march mars marzo março maart mar",
-            "april avril abril aprile apr",
-            "mai may mayo maggio maio mei",
-            "juni june juin junio giugno junho jun",
-            "juli july juillet julio luglio julho jul",
-            "august août aout agosto augustus aug",
-            "september septembre septiembre settembre setembro sep sept",
-            "oktober october octobre octubre ottobre outubro okt oct",
-            "november novembre noviembre novembro nov",
-            "dezember december décembre decembre diciembre dicembre dezembro dez dec",
+            "januar january janvier enero gennaio janeiro januari jänner jan января січня stycznia",
+            "februar february février fevrier febrero febbraio fevereiro februari feb "
+            "февраля лютого lutego",
+            "märz maerz march mars marzo março maart mar марта березня marca",
+            "april avril abril aprile apr апреля квітня kwietnia",
+            "mai may mayo maggio maio mei мая травня maja",
+            "juni june juin junio giugno junho jun июня червня czerwca",
+            "juli july juillet julio luglio julho jul июля липня lipca",
+            "august août aout agosto augustus aug августа серпня sierpnia",
+            "september septembre septiembre settembre setembro sep sept сентября вересня września",
+            "oktober october octobre octubre ottobre outubro okt oct октября жовтня października",
+            "november novembre noviembre novembro nov ноября листопада listopada",
+            "dezember december décembre decembre diciembre dicembre dezembro dez dec "
+            "декабря грудня grudnia",
         ),
         start=1,
     )
@@ -141,6 +144,11 @@ def dateline_day(text: str, headline: str | None) -> str | None:
     before = window[: match.start()]
     if len(before.split()) > _DATELINE_WORDS or _SENTENCE.search(before):
         return None
+    return _day(match)
+
+
+def _day(match: re.Match[str]) -> str | None:
+    """The day (YYYY-MM-DD) a `_DATELINE` match names, or None when it is no calendar day."""
     groups = match.groupdict()
     for suffix in ("", "2", "3", "4"):
         if groups[f"y{suffix}"]:
@@ -152,3 +160,84 @@ def dateline_day(text: str, headline: str | None) -> str | None:
                 return None
             return day.date().isoformat()
     return None
+
+
+# A guess (never the page's ``published``): a day printed on a line of its own, or nearly
+# ("Mise en ligne 23 mai 2019", "Zurück zum Newsroom 06.12.2022", "15 августа 2016, 13:43"),
+# near the headline: within this many characters of the page's text before the headline's
+# start or after its end. A day inside a longer run of text (a sentence of the article, a
+# related story's teaser) is never read, nor a bare year ("word1995", "© 2021").
+_GUESS_BEFORE = 200
+_GUESS_AFTER = 1200
+_GUESS_LINE = 100
+_SKIPPED = frozenset({"script", "style", "noscript", "template", "textarea", "select"})
+
+
+def _segments(root: Any) -> list[tuple[int, str, bool]]:
+    """The visible text of ``root`` as (offset, text, inside an ``<h1>``) runs in page order,
+    each run an element's text or tail, whitespace collapsed; offsets count the runs joined
+    by single spaces."""
+    out: list[tuple[int, str, bool]] = []
+    offset = 0
+
+    def add(text: str | None, in_h1: bool) -> None:
+        nonlocal offset
+        run = " ".join((text or "").split())
+        if run:
+            out.append((offset, run, in_h1))
+            offset += len(run) + 1
+
+    def walk(element: Any, in_h1: bool) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag not in _SKIPPED:
+            inside = in_h1 or tag == "h1"
+            add(element.text, inside)
+            for child in element:
+                walk(child, inside)
+        add(element.tail, in_h1)
+
+    walk(root, False)
+    return out
+
+
+def guessed_day(tree: Any, headline: str | None) -> str | None:
+    """A day the page prints near its headline on a short line of its own (YYYY-MM-DD), or None.
+
+    A guess, for pages that state no date in their markup, URL or dateline: the nearest such
+    day before the headline's start or after its end (the ``<h1>``, or the headline's text
+    where the page repeats it). Never stored as ``published``.
+    """
+    body = tree.find(".//body") if tree is not None else None
+    if body is None:
+        return None
+    runs = _segments(body)
+    text = " ".join(run for _, run, _ in runs)
+    spans = [(start, start + len(run)) for start, run, in_h1 in runs if in_h1]
+    if headline and len(headline) >= 10:
+        at = text.find(headline)
+        while at >= 0:
+            spans.append((at, at + len(headline)))
+            at = text.find(headline, at + 1)
+    if not spans:
+        return None
+    best: tuple[int, str] | None = None
+    for start, run, _ in runs:
+        if len(run) > _GUESS_LINE:
+            continue
+        match = _DATELINE.search(run)
+        if match is None:
+            continue
+        day = _day(match)
+        if day is None:
+            continue
+        end = start + len(run)
+        for first, last in spans:
+            if first - _GUESS_BEFORE <= end <= first:
+                distance = first - end
+            elif last <= start <= last + _GUESS_AFTER:
+                distance = start - last
+            else:
+                continue
+            if best is None or distance < best[0]:
+                best = (distance, day)
+    return best[1] if best else None
