@@ -11,7 +11,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-__all__ = ["dateline_day", "guessed_day", "published_timestamp"]
+from copydesk.extraction.near import page_text
+
+__all__ = ["MONTH_NAMES", "dateline_day", "guessed_day", "published_timestamp"]
 
 # Where pages state their publication instant: OpenGraph/article meta, schema.org JSON-LD and
 # microdata, and <time> elements marked as the publication time.
@@ -115,7 +117,8 @@ _MONTHS = {
     )
     for name in names.split()
 }
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+#: Month names and abbreviations in the languages above, as a regular expression alternation.
+MONTH_NAMES = _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATELINE = re.compile(
     r"(?<!\d)(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>(?:19|20)\d\d)(?!\d)"
     rf"|(?<!\d)(?P<d2>\d{{1,2}})\.?\s(?:de\s)?(?P<m2>{_MONTH})\.?\s(?:de\s)?(?P<y2>(?:19|20)\d\d)(?!\d)"
@@ -170,34 +173,6 @@ def _day(match: re.Match[str]) -> str | None:
 _GUESS_BEFORE = 200
 _GUESS_AFTER = 1200
 _GUESS_LINE = 100
-_SKIPPED = frozenset({"script", "style", "noscript", "template", "textarea", "select"})
-
-
-def _segments(root: Any) -> list[tuple[int, str, bool]]:
-    """The visible text of ``root`` as (offset, text, inside an ``<h1>``) runs in page order,
-    each run an element's text or tail, whitespace collapsed; offsets count the runs joined
-    by single spaces."""
-    out: list[tuple[int, str, bool]] = []
-    offset = 0
-
-    def add(text: str | None, in_h1: bool) -> None:
-        nonlocal offset
-        run = " ".join((text or "").split())
-        if run:
-            out.append((offset, run, in_h1))
-            offset += len(run) + 1
-
-    def walk(element: Any, in_h1: bool) -> None:
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if tag not in _SKIPPED:
-            inside = in_h1 or tag == "h1"
-            add(element.text, inside)
-            for child in element:
-                walk(child, inside)
-        add(element.tail, in_h1)
-
-    walk(root, False)
-    return out
 
 
 def guessed_day(tree: Any, headline: str | None) -> str | None:
@@ -207,37 +182,18 @@ def guessed_day(tree: Any, headline: str | None) -> str | None:
     day before the headline's start or after its end (the ``<h1>``, or the headline's text
     where the page repeats it). Never stored as ``published``.
     """
-    body = tree.find(".//body") if tree is not None else None
-    if body is None:
-        return None
-    runs = _segments(body)
-    text = " ".join(run for _, run, _ in runs)
-    spans = [(start, start + len(run)) for start, run, in_h1 in runs if in_h1]
-    if headline and len(headline) >= 10:
-        at = text.find(headline)
-        while at >= 0:
-            spans.append((at, at + len(headline)))
-            at = text.find(headline, at + 1)
-    if not spans:
+    page = page_text(tree, headline)
+    if page is None:
         return None
     best: tuple[int, str] | None = None
-    for start, run, _ in runs:
+    for start, run, _ in page.runs:
         if len(run) > _GUESS_LINE:
             continue
         match = _DATELINE.search(run)
-        if match is None:
-            continue
-        day = _day(match)
+        day = _day(match) if match else None
         if day is None:
             continue
-        end = start + len(run)
-        for first, last in spans:
-            if first - _GUESS_BEFORE <= end <= first:
-                distance = first - end
-            elif last <= start <= last + _GUESS_AFTER:
-                distance = start - last
-            else:
-                continue
-            if best is None or distance < best[0]:
-                best = (distance, day)
+        distance = page.distance(start, start + len(run), _GUESS_BEFORE, _GUESS_AFTER)
+        if distance is not None and (best is None or distance < best[0]):
+            best = (distance, day)
     return best[1] if best else None
