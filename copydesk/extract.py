@@ -17,7 +17,7 @@ from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstru
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 
-from copydesk.extraction.authors import byline, people
+from copydesk.extraction.authors import byline, byline_or_metadata, people
 from copydesk.extraction.blocks import Block, from_trafilatura
 from copydesk.extraction.cleanup import clean_blocks, strip_invisible
 from copydesk.extraction.dates import dateline_day, guessed_day, published_timestamp
@@ -232,8 +232,9 @@ def extract(
     if published is None:  # the day the page prints with its headline (never a text search)
         published = dateline_day(_page_text(table.tree), title)
     guess = guessed_day(table.tree, title) if published is None else None
-    # the byline the page shows, when its metadata names no person
-    authors = people(doc.author, site_name, url) or byline(table.tree, title, site_name, url)
+    authors = byline_or_metadata(
+        people(doc.author, site_name, url), byline(table.tree, title, site_name, url)
+    )
     return Extraction(
         text=text,
         title=title,

@@ -8,7 +8,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 
 from copydesk.extract import extract
-from copydesk.extraction.authors import byline, people
+from copydesk.extraction.authors import byline, byline_or_metadata, people
 from copydesk.extraction.metadata import page_metadata
 from copydesk.extraction.title import headline, strip_site_name
 
@@ -37,7 +37,14 @@ from copydesk.extraction.title import headline, strip_site_name
         # news agencies are no people (docs/devsets.md); a surname that spells one is
         ("Agencia EFE; dpa; AFP", None, None, []),
         ("Ap Dijksterhuis", None, None, ["Ap Dijksterhuis"]),
-        # a reading-time label run into the byline
+        # a reading-time or update label run into the byline, a byline's lead word
+        ("Sarah Yang Last Updated on March 3", None, None, ["Sarah Yang"]),
+        (
+            "durch Yirou Chen; AUTOR/IN Julius Richter; ~ Cem Basman",
+            None,
+            None,
+            ["Yirou Chen", "Julius Richter", "Cem Basman"],
+        ),
         (
             "Isabel Caro; Rocío Latorre y José Miguel Wilson Tiempo de lectura",
             None,
@@ -315,3 +322,19 @@ def test_the_visible_byline_stands_in_when_the_metadata_names_no_one() -> None:
     assert result.authors == ["Tobias Kuske"]
     with_meta = page.replace("</title>", '</title><meta name="author" content="Jane Porter">')
     assert extract(with_meta, url="https://gazette.example/bridge").authors == ["Jane Porter"]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "shown", "expected"),
+    [
+        ([], ["Tobias Kuske"], ["Tobias Kuske"]),
+        (["Todd"], ["Todd Bates"], ["Todd Bates"]),  # the first name in full
+        (["ThE PaiN"], ["ThE_PaiN"], ["ThE_PaiN"]),  # as the page writes it
+        (["Ally Mutnick"], ["ALLY MUTNICK"], ["Ally Mutnick"]),  # not shouted
+        (["Rodolfo Costa"], ["Rodolfo Costa Brasília"], ["Rodolfo Costa"]),  # a dateline city
+        (["Jane Porter"], ["John Smith"], ["Jane Porter"]),  # the metadata otherwise
+        (["Jane Porter"], [], ["Jane Porter"]),
+    ],
+)
+def test_byline_or_metadata(metadata: list[str], shown: list[str], expected: list[str]) -> None:
+    assert byline_or_metadata(metadata, shown) == expected

@@ -11,7 +11,7 @@ from copydesk.extraction.dates import MONTH_NAMES as _MONTH
 from copydesk.extraction.near import page_text
 from copydesk.extraction.title import site_keys, squash
 
-__all__ = ["byline", "people"]
+__all__ = ["byline", "byline_or_metadata", "people"]
 
 # Between names: ";", "|", "/", " and ", " & ", and their equivalents in other languages.
 _BETWEEN = re.compile(
@@ -19,8 +19,8 @@ _BETWEEN = re.compile(
 )
 _PREFIX = re.compile(
     r"^(?:(?:written|text|words|reporting|story|interview|photos?|fotos?)\s+)?"
-    r"(?:by|von|par|por|di|da|de|door|av|af|przez|автор|auteur|autor|author|autorin|"
-    r"interview|text|texte|reporter)\s*[:\-–]?\s+",
+    r"(?:by|von|vom|durch|escribe|escrito por|par|por|di|da|de|door|av|af|przez|автор|auteur|"
+    r"autor|author|autorin|autor/in|autor\*in|interview|text|texte|reporter)\s*[:\-–]?\s+",
     re.I,
 )
 # Bylines that name no person: desks, staff, agencies' generic credits, form debris.
@@ -63,17 +63,19 @@ _SPACES = re.compile(r"\s+")
 _MAX_WORDS = 5
 
 
-# A reading-time label run into the byline ("José Miguel Wilson Tiempo de lectura: 4 min").
+# A reading-time or update label run into the byline ("José Miguel Wilson Tiempo de lectura:
+# 4 min", "Sarah Yang Updated on …").
 _READING_TIME = re.compile(
     r"\s+(?:tiempo de lectura|lesezeit|lesedauer|reading time|temps de lecture|"
-    r"tempo di lettura|\d+\s*min\.?\s+read)\b.*$",
+    r"tempo di lettura|\d+\s*min\.?\s+read|(?:last\s+)?updated|actualizado|aktualisiert|atualizado|"
+    r"mis à jour)\b.*$",
     re.I,
 )
 
 
 def _tidy(name: str) -> str:
     name = _READING_TIME.sub("", name)
-    name = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip(" \t,.:;-–—·|©")
+    name = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip(" \t,.:;-–—·|©~/")
     while True:
         stripped = _PREFIX.sub("", name)
         if stripped == name:
@@ -210,3 +212,22 @@ def _in_comments(element: Any) -> bool:
         if _COMMENTS.search(f"{ancestor.get('class', '')} {ancestor.get('id', '')}"):
             return True
     return False
+
+
+def byline_or_metadata(metadata: list[str], shown: list[str]) -> list[str]:
+    """The authors to store: the page's metadata (``metadata``), else the byline it shows
+    (``shown``), which also wins where it spells the metadata's one name in full ("Nils" shown
+    as "Nils Pickert") or as the page writes it ("ThE PaiN" shown as "ThE_PaiN")."""
+    if not metadata:
+        return shown
+    if len(metadata) == 1 and len(shown) == 1:
+        # the same letters, not shouted ("ALLY MUTNICK" is "Ally Mutnick")
+        same = _letters(metadata[0]) == _letters(shown[0]) and not shown[0].isupper()
+        first_name = " " not in metadata[0] and shown[0].startswith(f"{metadata[0]} ")
+        if same or (first_name and len(shown[0].split()) == 2):
+            return shown
+    return metadata
+
+
+def _letters(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalpha())
