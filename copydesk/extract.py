@@ -24,6 +24,7 @@ from copydesk.extraction.dates import dateline_day, guessed_day, published_times
 from copydesk.extraction.gate import page_signals
 from copydesk.extraction.metadata import page_metadata
 from copydesk.extraction.model import BlockModel, ModelError, shipped_model
+from copydesk.extraction.near import page_text
 from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES, page_block_features
 from copydesk.extraction.segment import PageBlock, recirculation_boxes, repair, segment
 from copydesk.extraction.title import headline
@@ -231,10 +232,11 @@ def extract(
     published = published_timestamp(doc.date, html)
     if published is None:  # the day the page prints with its headline (never a text search)
         published = dateline_day(_page_text(table.tree), title)
-    guess = guessed_day(table.tree, title) if published is None else None
-    authors = byline_or_metadata(
-        people(doc.author, site_name, url), byline(table.tree, title, site_name, url)
-    )
+    near = page_text(table.tree, title)  # the page's text around its headline
+    guess = guessed_day(near) if published is None else None
+    named = people(doc.author, site_name, url)
+    shown = byline(near, site_name, url) if len(named) < 2 else []
+    authors = byline_or_metadata(named, shown)
     return Extraction(
         text=text,
         title=title,

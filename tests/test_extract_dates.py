@@ -4,6 +4,7 @@ import pytest
 from lxml import html as lxml_html
 
 from copydesk.extraction.dates import dateline_day, guessed_day, published_timestamp
+from copydesk.extraction.near import page_text
 
 HEAD = '<html><head><meta property="article:published_time" content="2025-03-11T16:20:00+02:00">'
 
@@ -133,4 +134,4 @@ _TEASER = "<p>" + "A teaser of the story that runs on for a while before the byl
     ],
 )
 def test_guessed_day(body: str, expected: str | None) -> None:
-    assert guessed_day(_page(body), "Wind farm opens") == expected
+    assert guessed_day(page_text(_page(body), "Wind farm opens")) == expected

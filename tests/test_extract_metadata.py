@@ -10,6 +10,7 @@ from trafilatura.settings import set_date_params
 from copydesk.extract import extract
 from copydesk.extraction.authors import byline, byline_or_metadata, people
 from copydesk.extraction.metadata import page_metadata
+from copydesk.extraction.near import page_text
 from copydesk.extraction.title import headline, strip_site_name
 
 
@@ -308,7 +309,7 @@ _TEXT = "<p>" + "The council debated the bridge at length before the vote. " * 3
 )
 def test_byline_near_the_headline(body: str, expected: list[str]) -> None:
     tree = lxml_html.fromstring(f"{_HEAD}{body}</body></html>")
-    assert byline(tree, "Council votes on the bridge") == expected
+    assert byline(page_text(tree, "Council votes on the bridge")) == expected
 
 
 def test_the_visible_byline_stands_in_when_the_metadata_names_no_one() -> None:

@@ -8,7 +8,7 @@ import unicodedata
 from typing import Any
 
 from copydesk.extraction.dates import MONTH_NAMES as _MONTH
-from copydesk.extraction.near import page_text
+from copydesk.extraction.near import PageText
 from copydesk.extraction.title import site_keys, squash
 
 __all__ = ["byline", "byline_or_metadata", "people"]
@@ -173,19 +173,15 @@ _BYLINE_CHARS = 80
 
 
 def byline(
-    tree: Any, headline: str | None, site_name: str | None = None, url: str | None = None
+    page: PageText | None, site_name: str | None = None, url: str | None = None
 ) -> list[str]:
-    """The people named by the byline nearest the page's headline (see :func:`people`), or []."""
-    page = page_text(tree, headline)
+    """The people named by the byline nearest the page's headline (see :func:`people`), or [];
+    ``page`` is the page's text and headline (:func:`copydesk.extraction.near.page_text`)."""
     if page is None:
         return []
-    best: tuple[int, list[str]] | None = None
-    for element, start in page.starts.items():
-        distance = page.distance(start, start, _BYLINE_BEFORE, _BYLINE_AFTER)
-        if distance is None or (best is not None and distance >= best[0]):
-            continue
-        text = " ".join(" ".join(element.itertext()).split())
-        if not text or len(text) > _BYLINE_CHARS or _in_comments(element):
+    for _, element in page.elements_near(_BYLINE_BEFORE, _BYLINE_AFTER):
+        text = _short_text(element)
+        if not text:
             continue
         attributes = " ".join(element.get(a, "") for a in ("class", "id", "rel", "itemprop"))
         by = _BY_TEXT.match(text) if element.tag not in _HEADINGS else None
@@ -197,9 +193,22 @@ def byline(
         else:
             continue
         names = [n for n in names if n.lower() not in _BYLINE_WORDS and not _LABEL.match(n)]
-        if names:
-            best = (distance, names)
-    return best[1] if best else []
+        if names and not _in_comments(element):
+            return names
+    return []
+
+
+def _short_text(element: Any) -> str | None:
+    """The element's text, whitespace collapsed, or None when it is empty or longer than a
+    byline (read no further than that: a container's whole article is not joined)."""
+    pieces, length = [], 0
+    for piece in element.itertext():
+        length += len(piece.strip())
+        if length > _BYLINE_CHARS:
+            return None
+        pieces.append(piece)
+    text = " ".join(" ".join(pieces).split())
+    return text if text and len(text) <= _BYLINE_CHARS else None
 
 
 def _looks_like_a_name(name: str) -> bool:

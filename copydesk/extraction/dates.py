@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
-from copydesk.extraction.near import page_text
+from copydesk.extraction.near import PageText
 
 __all__ = ["MONTH_NAMES", "dateline_day", "guessed_day", "published_timestamp"]
 
@@ -175,14 +174,14 @@ _GUESS_AFTER = 1200
 _GUESS_LINE = 100
 
 
-def guessed_day(tree: Any, headline: str | None) -> str | None:
+def guessed_day(page: PageText | None) -> str | None:
     """A day the page prints near its headline on a short line of its own (YYYY-MM-DD), or None.
 
     A guess, for pages that state no date in their markup, URL or dateline: the nearest such
     day before the headline's start or after its end (the ``<h1>``, or the headline's text
-    where the page repeats it). Never stored as ``published``.
+    where the page repeats it; ``page`` from :func:`copydesk.extraction.near.page_text`).
+    Never stored as ``published``.
     """
-    page = page_text(tree, headline)
     if page is None:
         return None
     best: tuple[int, str] | None = None

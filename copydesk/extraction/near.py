@@ -3,6 +3,7 @@ offsets, the headline's places in it, and how far something is from them."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +19,9 @@ class PageText:
 
     #: (offset, text, inside an ``<h1>``) in page order
     runs: list[tuple[int, str, bool]] = field(default_factory=list)
-    #: where each visited element's text starts (its first run's offset or the next one's)
-    starts: dict[Any, int] = field(default_factory=dict)
+    #: (offset, element) for each visited element in page order: where its text starts (its
+    #: first run's offset, or the next run's)
+    elements: list[tuple[int, Any]] = field(default_factory=list)
     #: (start, end) of each ``<h1>`` run and each place the headline's text appears
     headline: list[tuple[int, int]] = field(default_factory=list)
 
@@ -42,6 +44,25 @@ class PageText:
             best = gap if best is None else min(best, gap)
         return best
 
+    def elements_near(self, before: int, after: int) -> list[tuple[int, Any]]:
+        """(distance, element) for the elements whose text starts within ``before`` characters
+        before a place of the headline or ``after`` characters after it, nearest first."""
+        starts = [start for start, _ in self.elements]
+        found: dict[int, int] = {}
+        for first, last in self.headline:
+            low = bisect_left(starts, first - before)
+            high = bisect_right(starts, last + after)
+            for i in range(low, high):
+                gap = self.distance(starts[i], starts[i], before, after)
+                if gap is not None and (i not in found or gap < found[i]):
+                    found[i] = gap
+        return [(gap, self.elements[i][1]) for i, gap in sorted(found.items(), key=_gap_order)]
+
+
+def _gap_order(item: tuple[int, int]) -> tuple[int, int]:
+    index, gap = item
+    return gap, index  # nearest first, then in page order
+
 
 def page_text(tree: Any, headline: str | None) -> PageText | None:
     """The runs of ``tree``'s body and the places of ``headline`` (its ``<h1>`` and its text,
@@ -62,7 +83,7 @@ def page_text(tree: Any, headline: str | None) -> PageText | None:
     def walk(element: Any, in_h1: bool) -> None:
         tag = element.tag if isinstance(element.tag, str) else ""
         if tag not in _SKIPPED:
-            page.starts[element] = offset
+            page.elements.append((offset, element))
             inside = in_h1 or tag == "h1"
             add(element.text, inside)
             for child in element:
