@@ -17,13 +17,14 @@ from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstru
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 
-from copydesk.extraction.authors import people
+from copydesk.extraction.authors import byline, byline_or_metadata, people
 from copydesk.extraction.blocks import Block, from_trafilatura
 from copydesk.extraction.cleanup import clean_blocks, strip_invisible
-from copydesk.extraction.dates import dateline_day, published_timestamp
+from copydesk.extraction.dates import dateline_day, guessed_day, published_timestamp
 from copydesk.extraction.gate import page_signals
 from copydesk.extraction.metadata import page_metadata
 from copydesk.extraction.model import BlockModel, ModelError, shipped_model
+from copydesk.extraction.near import page_text
 from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES, page_block_features
 from copydesk.extraction.segment import PageBlock, recirculation_boxes, repair, segment
 from copydesk.extraction.title import headline
@@ -45,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 #: Bumped whenever a change to this module can change what is stored; recorded on every row so
 #: `copydesk reextract` knows which pages are stale.
-EXTRACTOR_VERSION = "9"
+EXTRACTOR_VERSION = "10"
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _HTML_LANG = re.compile(
@@ -101,6 +102,10 @@ class Extraction:
     #: markup and URL, or the date printed right after the headline. A date found by searching
     #: the text (a sentence, a copyright year) would be a guess, so it is left empty.
     published: str | None = None
+    #: Only when ``published`` is empty: a day (YYYY-MM-DD) printed on a short line of its own
+    #: near the headline, a guess that is never the page's ``published`` (see
+    #: :func:`copydesk.extraction.dates.guessed_day`).
+    published_guess: str | None = None
     site_name: str | None = None
     language: str | None = None
     description: str | None = None
@@ -227,11 +232,17 @@ def extract(
     published = published_timestamp(doc.date, html)
     if published is None:  # the day the page prints with its headline (never a text search)
         published = dateline_day(_page_text(table.tree), title)
+    near = page_text(table.tree, title)  # the page's text around its headline
+    guess = guessed_day(near) if published is None else None
+    named = people(doc.author, site_name, url)
+    shown = byline(near, site_name, url) if len(named) < 2 else []
+    authors = byline_or_metadata(named, shown)
     return Extraction(
         text=text,
         title=title,
-        authors=people(doc.author, site_name, url),
+        authors=authors,
         published=published,
+        published_guess=guess,
         site_name=site_name,
         language=_clean(doc.language) or _html_lang(html),
         description=_clean(doc.description),

@@ -35,8 +35,9 @@ __all__ = [
     "status",
 ]
 
-#: Version of the message format; the writer refuses messages of another version.
-FORMAT_VERSION = 1
+#: Version of the message format; the writer refuses messages of another version (2: the
+#: article carries ``published_guess``).
+FORMAT_VERSION = 2
 STREAM = "copydesk:articles"
 GROUP = "copydesk-writer"
 #: Hash: shard origin id -> JSON {shard, host, db, last_message_at, last_id}.

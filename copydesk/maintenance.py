@@ -399,6 +399,7 @@ def _update(
         extractor_version=extraction["extractor_version"],
         title=extraction["title"],
         published=extraction["published"],
+        published_guess=extraction["published_guess"],
         authors=list(extraction["authors"]),
         language=extraction["language"],
         site_name=extraction["site_name"],

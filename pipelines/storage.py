@@ -41,6 +41,7 @@ def to_new_article(item: ArticleItem, crawl_id: int | None) -> NewArticle:
         text=e["text"],
         title=e.get("title"),
         published=e.get("published"),
+        published_guess=e.get("published_guess"),
         authors=list(e.get("authors") or []),
         language=e.get("language"),
         site_name=e.get("site_name"),

@@ -97,6 +97,7 @@ class NewArticle:
     source: str | None = None
     title: str | None = None
     published: str | None = None
+    published_guess: str | None = None
     authors: list[str] = field(default_factory=list)
     language: str | None = None
     site_name: str | None = None
@@ -127,6 +128,7 @@ class NewArticle:
             "title": self.title,
             "text": self.text,
             "published": self.published,
+            "published_guess": self.published_guess,
             "authors": json.dumps(self.authors, ensure_ascii=False),
             "language": self.language,
             "site_name": self.site_name,

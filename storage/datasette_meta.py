@@ -56,6 +56,10 @@ _ARTICLE_COLUMNS = {
     "title": "Headline.",
     "text": "Clean article text: paragraphs separated by blank lines.",
     "published": "Publication date or time (ISO 8601) as the page states it.",
+    "published_guess": (
+        "Only where the page states no date: a day printed near the headline (YYYY-MM-DD), "
+        "a guess, never the publication date."
+    ),
     "published_month": "Month of publication (YYYY-MM).",
     "authors": "Authors (JSON list).",
     "language": "Language code detected or declared by the page.",

@@ -315,6 +315,15 @@ def dedup_deferred(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0011_published_guess")
+def published_guess(db: Database) -> None:
+    """``published_guess``: a day printed near the headline of a page that states no date in
+    its markup, URL or dateline (extractor version 10), kept apart from ``published``."""
+    articles = db.table("articles")
+    if "published_guess" not in articles.columns_dict:
+        articles.add_column("published_guess", str)
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     MIGRATIONS.apply(db)

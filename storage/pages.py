@@ -47,6 +47,7 @@ EXTRACTION_FIELDS = (
     "title",
     "text",
     "published",
+    "published_guess",
     "authors",
     "language",
     "site_name",
@@ -66,6 +67,7 @@ class ExtractionUpdate:
     extractor_version: str
     title: str | None = None
     published: str | None = None
+    published_guess: str | None = None
     authors: list[str] = field(default_factory=list)
     language: str | None = None
     site_name: str | None = None
@@ -80,6 +82,7 @@ class ExtractionUpdate:
             "title": self.title,
             "text": self.text,
             "published": self.published,
+            "published_guess": self.published_guess,
             "authors": json.dumps(self.authors, ensure_ascii=False),
             "language": self.language,
             "site_name": self.site_name,
@@ -175,7 +178,8 @@ def update_extractions(corpus: Corpus, updates: Sequence[ExtractionUpdate]) -> N
         return
     with corpus.db.atomic():
         corpus.db.conn.executemany(
-            "UPDATE articles SET title = ?, text = ?, published = ?, authors = ?, language = ?, "
+            "UPDATE articles SET title = ?, text = ?, published = ?, published_guess = ?, "
+            "authors = ?, language = ?, "
             "site_name = ?, description = ?, tags = ?, image = ?, word_count = ?, text_hash = ?, "
             "extractor_version = ? WHERE id = ?",
             [

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from storage.corpus import Corpus, CorpusError, NewArticle, Reassignment, default_db_path
-from storage.migrations import MIGRATIONS
+from storage.migrations import MIGRATIONS, UNDATED
 
 REQUIRED_COLUMNS = {
     "id",
@@ -216,3 +216,22 @@ def test_instants_at_any_offset_order_articles(tmp_path: Path) -> None:
         rows = dict(corpus.db.execute("SELECT id, published_us FROM articles").fetchall())
     assert rows[1] == rows[2] == rows[3] == 1757458200 * 1_000_000
     assert rows[4] == 1757462400 * 1_000_000
+
+
+def test_a_guessed_day_is_kept_apart_from_published(tmp_path: Path) -> None:
+    """``published_guess`` has its own column (migration 0011, re-runnable on a corpus made
+    before it): a guess never orders articles as their publication instant does."""
+    path = tmp_path / "c.db"
+    with Corpus(path) as corpus:
+        corpus.write([article(1, published_guess="2024-03-12")])
+        row = corpus.article(1)
+        assert row is not None
+        assert (row["published"], row["published_guess"]) == (None, "2024-03-12")
+        assert row["published_us"] == UNDATED  # ordered as an undated article
+        corpus.db.execute("DELETE FROM _sqlite_migrations WHERE name = '0011_published_guess'")
+        corpus.db.conn.commit()
+    with Corpus(path) as corpus:
+        assert MIGRATIONS.pending(corpus.db) == []
+        assert corpus.db.execute("SELECT published_guess FROM articles").fetchall() == [
+            ("2024-03-12",)
+        ]

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from lxml import html as lxml_html
 
-from copydesk.extraction.dates import dateline_day, published_timestamp
+from copydesk.extraction.dates import dateline_day, guessed_day, published_timestamp
+from copydesk.extraction.near import page_text
 
 HEAD = '<html><head><meta property="article:published_time" content="2025-03-11T16:20:00+02:00">'
 
@@ -92,3 +94,44 @@ def test_bytes_input() -> None:
 )
 def test_dateline_day(text: str, expected: str | None) -> None:
     assert dateline_day(text, "Radon im Boden: Neue Karte") == expected
+
+
+def _page(body: str) -> object:
+    return lxml_html.fromstring(f"<html><body>{body}</body></html>")
+
+
+_TEASER = "<p>" + "A teaser of the story that runs on for a while before the byline. " * 3 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a short line of its own before the headline, or after a teaser
+        (
+            "<a>Back to the newsroom</a> <span>06.12.2022</span><h1>Wind farm opens</h1>",
+            "2022-12-06",
+        ),
+        (f"<h1>Wind farm opens</h1>{_TEASER}<p>Mise en ligne 23 mai 2019</p>", "2019-05-23"),
+        ('<p class="date">15 августа 2016, 13:43</p><h1>Wind farm opens</h1>', "2016-08-15"),
+        # the nearest of two: the page's own day, not the header's "today"
+        (
+            "<div>Thursday, 16 February 2012</div>"
+            + "<p>Menu item</p>" * 3
+            + "<p>14 February 2012</p>"
+            "<h1>Wind farm opens</h1>",
+            "2012-02-14",
+        ),
+        # a day inside a sentence, a bare year, a day far from the headline: no guess
+        (
+            "<h1>Wind farm opens</h1><p>The council debated it at length before the vote; the "
+            "plan dates from March 3, 1995 and was revised since, word1995.</p>",
+            None,
+        ),
+        ("<h1>Wind farm opens</h1><p>© 2021 word1995</p>", None),
+        (f"<h1>Wind farm opens</h1>{_TEASER * 8}<p>14.02.2012</p>", None),
+        ("<p>14.02.2012</p><p>No headline on this page</p>", None),
+        ("<h1>Wind farm opens</h1><script>var d = '14.02.2012';</script>", None),
+    ],
+)
+def test_guessed_day(body: str, expected: str | None) -> None:
+    assert guessed_day(page_text(_page(body), "Wind farm opens")) == expected

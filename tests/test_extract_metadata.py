@@ -8,8 +8,9 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 
 from copydesk.extract import extract
-from copydesk.extraction.authors import people
+from copydesk.extraction.authors import byline, byline_or_metadata, people
 from copydesk.extraction.metadata import page_metadata
+from copydesk.extraction.near import page_text
 from copydesk.extraction.title import headline, strip_site_name
 
 
@@ -34,6 +35,23 @@ from copydesk.extraction.title import headline, strip_site_name
         ("Bergportal GmbH; Nordex SE; TOUR Magazin; Redacción EC", None, None, []),
         ("Art Edwards says; Posted; No Author; Фото из Инстаграма", None, None, []),
         ("Newsdesk; Zvg", None, None, []),
+        # news agencies are no people (docs/devsets.md); a surname that spells one is
+        ("Agencia EFE; dpa; AFP", None, None, []),
+        ("Ap Dijksterhuis", None, None, ["Ap Dijksterhuis"]),
+        # a reading-time or update label run into the byline, a byline's lead word
+        ("Sarah Yang Last Updated on March 3", None, None, ["Sarah Yang"]),
+        (
+            "durch Yirou Chen; AUTOR/IN Julius Richter; ~ Cem Basman",
+            None,
+            None,
+            ["Yirou Chen", "Julius Richter", "Cem Basman"],
+        ),
+        (
+            "Isabel Caro; Rocío Latorre y José Miguel Wilson Tiempo de lectura",
+            None,
+            None,
+            ["Isabel Caro", "Rocío Latorre", "José Miguel Wilson"],
+        ),
         # a field naming a country is an organisation's address, not a byline
         ("Olympia-Verlag GmbH; Nürnberg, Germany", None, None, []),
         ("Kirche; Leben; Münster; Deutschland", None, None, []),
@@ -178,11 +196,28 @@ PAGE = """<html lang="en"><head><title>Council votes on the bridge</title></head
 def test_a_date_found_only_in_the_text_is_left_empty() -> None:
     paragraphs = "".join(
         f"<p>Paragraph {i} of the story about the bridge, which the council debated at length "
-        f"before the vote; the plan dates from March 3, 1995 and was revised since.</p>"
+        f"before the vote; the plan dates from March 3, 1995 and was revised since (word1995).</p>"
         for i in range(6)
     )
     result = extract(PAGE.format(paragraphs=paragraphs), url="https://gazette.example/bridge")
     assert result.published is None  # htmldate's text search would say 1995-03-03
+    assert result.published_guess is None  # nor is it a guess: a day inside a sentence
+
+
+def test_a_date_line_near_the_headline_is_a_guess_not_the_pages_date() -> None:
+    teaser = "<p>" + "The council debated the bridge at length before the vote. " * 4 + "</p>"
+    paragraphs = (
+        teaser
+        + "<p>Mise en ligne 12 mars 2024</p>"
+        + "".join(
+            f"<p>Paragraph {i} of the story about the bridge, which the council debated at length "
+            f"before the vote.</p>"
+            for i in range(6)
+        )
+    )
+    result = extract(PAGE.format(paragraphs=paragraphs), url="https://gazette.example/bridge")
+    assert result.published is None  # the page states no date of its own
+    assert result.published_guess == "2024-03-12"
 
 
 def test_the_date_printed_with_the_headline_is_the_pages_own() -> None:
@@ -193,6 +228,7 @@ def test_the_date_printed_with_the_headline_is_the_pages_own() -> None:
     )
     result = extract(PAGE.format(paragraphs=paragraphs), url="https://gazette.example/bridge")
     assert result.published == "2024-03-12"
+    assert result.published_guess is None  # only where no date is stated
 
 
 _META_PAGE = """<html lang="en"><head><title>Storm closes the harbour - Coast Gazette</title>
@@ -220,3 +256,86 @@ def test_page_metadata_is_trafilaturas_without_categories(url: str | None) -> No
     assert ours.author == "Jane Porter"
     assert ours.tags == ["Storms"]
     assert theirs.categories and not ours.categories  # never stored: not searched for
+
+
+_HEAD = "<html><body><nav>Home News Sport</nav>"
+_TEXT = "<p>" + "The council debated the bridge at length before the vote. " * 3 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # an element marked as the author's, its date left out
+        (
+            '<h1>Council votes on the bridge</h1><p class="byline">By <a rel="author">Jane '
+            "Porter</a> Thursday, November 3, 2022</p>",
+            ["Jane Porter"],
+        ),
+        ('<h1>Council votes on the bridge</h1><span class="author vcard">marc</span>', ["marc"]),
+        # "By X and Y", "Von X, Y und Z" in plain lines near the headline
+        (
+            "<h1>Council votes on the bridge</h1><p>By Jane Porter and John Smith</p>",
+            ["Jane Porter", "John Smith"],
+        ),
+        (
+            '<h1>Council votes on the bridge</h1><div class="meta">Ein Artikel von <b>Pamela '
+            "Sladky</b> | 27.01.2022 - 12:45</div>",
+            ["Pamela Sladky"],
+        ),
+        (
+            '<div class="meta">Posted on September 21, 2020 by Adi Tzlil</div>'
+            "<h1>Council votes on the bridge</h1>",
+            ["Adi Tzlil"],
+        ),
+        # desks and agencies are no people, a date's label is no name
+        (
+            '<h1>Council votes on the bridge</h1><p class="author">Redaktion</p><p>Von dpa</p>',
+            [],
+        ),
+        (
+            '<h1>Council votes on the bridge</h1><div class="authorWrapper"><span>Stand: </span>'
+            "<span>20. April 2020, 14:57 Uhr</span></div>",
+            [],
+        ),
+        # a sentence starting "Von", a commenter, a byline far from the headline: none
+        ("<h1>Council votes on the bridge</h1><p>Von morgen an gilt der Plan</p>", []),
+        (
+            '<h1>Council votes on the bridge</h1><div class="comments"><span class="comment-'
+            'author">Some Reader</span></div>',
+            [],
+        ),
+        (f"<h1>Council votes on the bridge</h1>{_TEXT * 5}<p>By Jane Porter</p>", []),
+    ],
+)
+def test_byline_near_the_headline(body: str, expected: list[str]) -> None:
+    tree = lxml_html.fromstring(f"{_HEAD}{body}</body></html>")
+    assert byline(page_text(tree, "Council votes on the bridge")) == expected
+
+
+def test_the_visible_byline_stands_in_when_the_metadata_names_no_one() -> None:
+    paragraphs = '<p class="entry-content__names">Von Tobias Kuske</p>' + "".join(
+        f"<p>Paragraph {i} of the story about the bridge, which the council debated at length "
+        f"before the vote.</p>"
+        for i in range(6)
+    )
+    page = PAGE.format(paragraphs=paragraphs)
+    result = extract(page, url="https://gazette.example/bridge")
+    assert result.authors == ["Tobias Kuske"]
+    with_meta = page.replace("</title>", '</title><meta name="author" content="Jane Porter">')
+    assert extract(with_meta, url="https://gazette.example/bridge").authors == ["Jane Porter"]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "shown", "expected"),
+    [
+        ([], ["Tobias Kuske"], ["Tobias Kuske"]),
+        (["Todd"], ["Todd Bates"], ["Todd Bates"]),  # the first name in full
+        (["ThE PaiN"], ["ThE_PaiN"], ["ThE_PaiN"]),  # as the page writes it
+        (["Ally Mutnick"], ["ALLY MUTNICK"], ["Ally Mutnick"]),  # not shouted
+        (["Rodolfo Costa"], ["Rodolfo Costa Brasília"], ["Rodolfo Costa"]),  # a dateline city
+        (["Jane Porter"], ["John Smith"], ["Jane Porter"]),  # the metadata otherwise
+        (["Jane Porter"], [], ["Jane Porter"]),
+    ],
+)
+def test_byline_or_metadata(metadata: list[str], shown: list[str], expected: list[str]) -> None:
+    assert byline_or_metadata(metadata, shown) == expected

@@ -205,7 +205,7 @@ def test_a_writer_killed_after_its_commit_stores_nothing_twice(
 def test_the_writer_refuses_a_message_of_another_format(redis_url: str, tmp_path: Path) -> None:
     client = connect(redis_url)
     fields = encode(article("http://a.example/wire", WIRE), {}, "s", "1/1")
-    client.xadd(STREAM, {**fields, "v": b"2"})
+    client.xadd(STREAM, {**fields, "v": str(FORMAT_VERSION + 1).encode()})
     with Writer(client, tmp_path / "corpus.db", P) as writer, pytest.raises(FormatError):
         writer.run(idle_exit=0)
     assert rows(tmp_path / "corpus.db", "SELECT COUNT(*) AS n FROM articles")[0]["n"] == 0

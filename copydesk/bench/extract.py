@@ -21,7 +21,9 @@ Metrics (text metrics over article pages, ``page_type.primary == "article"``):
   title or with a prefix of it cut at a separator (``|``, `` - ``, ``—``...), i.e. after
   stripping a site suffix. ``author_accuracy``: over pages with a true author, the name sets
   (split on ``,;&`` and "and") intersect. ``date_accuracy``: over pages with a true date, the
-  same YYYY-MM-DD.
+  same YYYY-MM-DD. ``date_stated_or_guessed_accuracy``: the same with Copydesk's
+  ``published_guess`` standing in where it states no ``published`` (trafilatura, which keeps
+  the days its text search finds, gets the same figure twice).
 - ``median_ms`` / ``p90_ms``: wall time of the extraction call per page, in this process.
 - With ``compare_speed`` (not with ``baseline``): each page is also extracted by plain
   ``trafilatura.extract(html, url=url)`` in the same worker, right before or after ours
@@ -88,6 +90,9 @@ class PageResult:
     language: str | None = None
     #: trafilatura's own result for the same page, measured in the same worker (``beside``)
     plain: PageResult | None = None
+    #: Copydesk's guessed day when it states no ``published`` (trafilatura's guesses are in
+    #: its ``published``: it searches the page's text by default)
+    published_guess: str | None = None
 
 
 # ---------------------------------------------------------------- scoring primitives
@@ -265,6 +270,7 @@ def _ours(html: bytes, url: str | None, page_id: str, page_type: str) -> PageRes
         result.published,
         ms,
         language=result.language,
+        published_guess=result.published_guess,
     )
 
 
@@ -351,6 +357,14 @@ def score_pages(
         ]
     )
     out["date_pages"] = sum(1 for r in articles if _date(truths[r.page_id].get("publish_date")))
+    # the stated date, else the guess: what a reader gets who also trusts the guessed days
+    out["date_stated_or_guessed_accuracy"] = accuracy(
+        [
+            _date(truths[r.page_id]["publish_date"]) == _date(r.published or r.published_guess)
+            for r in articles
+            if _date(truths[r.page_id].get("publish_date"))
+        ]
+    )
 
     times = sorted(r.ms for r in results)
     out["median_ms"] = statistics.median(times) if times else 0.0
@@ -454,6 +468,7 @@ def field_misses(
             if not ok:
                 rows.append(
                     {
+                        **({"guess": r.published_guess} if field == "date" else {}),
                         "system": system,
                         "page_id": r.page_id,
                         "url": page.get("url"),

@@ -1,13 +1,17 @@
-"""Turn a page's raw author string into a list of people: split, reordered, deduplicated."""
+"""Turn a page's raw author string into a list of people (split, reordered, deduplicated), and
+find the byline a page shows when its metadata names no one."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
+from copydesk.extraction.dates import MONTH_NAMES as _MONTH
+from copydesk.extraction.near import PageText
 from copydesk.extraction.title import site_keys, squash
 
-__all__ = ["people"]
+__all__ = ["byline", "byline_or_metadata", "people"]
 
 # Between names: ";", "|", "/", " and ", " & ", and their equivalents in other languages.
 _BETWEEN = re.compile(
@@ -15,8 +19,8 @@ _BETWEEN = re.compile(
 )
 _PREFIX = re.compile(
     r"^(?:(?:written|text|words|reporting|story|interview|photos?|fotos?)\s+)?"
-    r"(?:by|von|par|por|di|da|de|door|av|af|przez|автор|auteur|autor|author|autorin|"
-    r"interview|text|texte|reporter)\s*[:\-–]?\s+",
+    r"(?:by|von|vom|durch|escribe|escrito por|par|por|di|da|de|door|av|af|przez|автор|auteur|"
+    r"autor|author|autorin|autor/in|autor\*in|interview|text|texte|reporter)\s*[:\-–]?\s+",
     re.I,
 )
 # Bylines that name no person: desks, staff, agencies' generic credits, form debris.
@@ -25,9 +29,12 @@ _NOT_PERSON = re.compile(
     r"editors?|redaktion|redacci[oó]n|r[eé]daction|redazione|newsroom|news desk|"
     r"national desk|web desk|digital desk|desk|team|admin(istrator)?|agencies|agency|wire|"
     r"wires|name|human|submitted|print|updated|guest|guest author|contributor|"
-    r"contributors|anonymous|unknown|none|null)$"
+    r"contributors|anonymous|unknown|none|null|"
+    # news agencies (docs/devsets.md: not people)
+    r"dpa|afp|ap|apa|efe|kna|epd|sid|ansa|reuters|jiji|kyodo|xinhua|upi|ddp|ots)$"
     r"|\b(?:staff|desk|redaktion|redacci[oó]n|r[eé]daction|redazione|newsroom|editorial|"
-    r"webteam|pressestelle|posted|no author|unbenannt|gmbh|verlag|newsdesk|zvg)\b"
+    r"webteam|pressestelle|posted|no author|unbenannt|gmbh|verlag|newsdesk|zvg|agencia|agence|"
+    r"nachrichtenagentur)\b"
     # organisations named by a publishing word at the end ("TOUR Magazin", "NMB-Media")
     r"|\b(?:media|magazine?|zeitung|online)$",
     re.I,
@@ -56,8 +63,19 @@ _SPACES = re.compile(r"\s+")
 _MAX_WORDS = 5
 
 
+# A reading-time or update label run into the byline ("José Miguel Wilson Tiempo de lectura:
+# 4 min", "Sarah Yang Updated on …").
+_READING_TIME = re.compile(
+    r"\s+(?:tiempo de lectura|lesezeit|lesedauer|reading time|temps de lecture|"
+    r"tempo di lettura|\d+\s*min\.?\s+read|(?:last\s+)?updated|actualizado|aktualisiert|atualizado|"
+    r"mis à jour)\b.*$",
+    re.I,
+)
+
+
 def _tidy(name: str) -> str:
-    name = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip(" \t,.:;-–—·|")
+    name = _READING_TIME.sub("", name)
+    name = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip(" \t,.:;-–—·|©~/")
     while True:
         stripped = _PREFIX.sub("", name)
         if stripped == name:
@@ -117,3 +135,108 @@ def people(raw: str | None, site_name: str | None = None, url: str | None = None
         seen.add(key)
         out.append(name)
     return out
+
+
+# The byline a page shows when its metadata names no person: an element marked as the author's
+# (class, id, rel or itemprop "author", "autor", "byline") or a short line "By X", "Von X",
+# "Posted on … by X", "Ein Artikel von X | 27.01.2022", near the headline and outside comments.
+_BYLINE_CUE = re.compile(r"author|autor|byline|verfasser", re.I)
+_COMMENTS = re.compile(r"comment|kommentar|respond|reply", re.I)
+_BY_TEXT = re.compile(
+    r"^(?:[\d.:/\s,-]*|.*?\b(?:ein (?:artikel|beitrag|text)|posted|written|published|"
+    r"veröffentlicht|geschrieben|publié|publicado)\b.*?)"
+    r"\b(?:by|von|par|por|door)\s+(?P<name>[^|•·\d]{2,60}?)\s*(?:[|•·,]|\d|$)",
+    re.I,
+)
+# A date after the name, from its first digit or its weekday or month name on.
+_WEEKDAY = (
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|donnerstag|freitag|"
+    r"samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    r"mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun"
+)
+_DATE_TAIL = re.compile(
+    rf"[\s,|•·]+(?:(?:{_WEEKDAY})\.?,?\s+)?(?:(?:{_MONTH})\.?,?\s+)?\d.*$|^\d.*$", re.I
+)
+# The label of a date the byline element also holds ("Veröffentlicht am 19.10.19", "Stand:").
+_LABEL = re.compile(
+    r"^(?:veröffentlicht|published|posted|updated|aktualisiert|stand|datum|date|written|"
+    r"geschrieben|publié|mis à jour|publicado|actualizado)\b",
+    re.I,
+)
+_SEPARATOR = re.compile(r"\s*[|•·]\s*")
+_BYLINE_WORDS = frozenset({"by", "von", "par", "por", "door", "autor", "author", "text"})
+_PARTICLES = frozenset({"von", "van", "de", "da", "der", "del", "la", "le", "du", "di", "y", "und"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "title", "a"})
+_BYLINE_BEFORE = 200
+_BYLINE_AFTER = 600
+_BYLINE_CHARS = 80
+
+
+def byline(
+    page: PageText | None, site_name: str | None = None, url: str | None = None
+) -> list[str]:
+    """The people named by the byline nearest the page's headline (see :func:`people`), or [];
+    ``page`` is the page's text and headline (:func:`copydesk.extraction.near.page_text`)."""
+    if page is None:
+        return []
+    for _, element in page.elements_near(_BYLINE_BEFORE, _BYLINE_AFTER):
+        text = _short_text(element)
+        if not text:
+            continue
+        attributes = " ".join(element.get(a, "") for a in ("class", "id", "rel", "itemprop"))
+        by = _BY_TEXT.match(text) if element.tag not in _HEADINGS else None
+        if by:  # the name runs to a separator or a date ("von Olga | 06.11.2023 13:30")
+            name = _SEPARATOR.split(_DATE_TAIL.sub("", text[by.start("name") :]))[0]
+            names = [n for n in people(name, site_name, url) if _looks_like_a_name(n)]
+        elif _BYLINE_CUE.search(attributes):  # "J.R. Stone Thursday, November 3": the name
+            names = people(_DATE_TAIL.sub("", text), site_name, url)
+        else:
+            continue
+        names = [n for n in names if n.lower() not in _BYLINE_WORDS and not _LABEL.match(n)]
+        if names and not _in_comments(element):
+            return names
+    return []
+
+
+def _short_text(element: Any) -> str | None:
+    """The element's text, whitespace collapsed, or None when it is empty or longer than a
+    byline (read no further than that: a container's whole article is not joined)."""
+    pieces, length = [], 0
+    for piece in element.itertext():
+        length += len(piece.strip())
+        if length > _BYLINE_CHARS:
+            return None
+        pieces.append(piece)
+    text = " ".join(" ".join(pieces).split())
+    return text if text and len(text) <= _BYLINE_CHARS else None
+
+
+def _looks_like_a_name(name: str) -> bool:
+    words = name.split()
+    return all(w[0].isupper() or w.lower() in _PARTICLES for w in words) and words[0][0].isupper()
+
+
+def _in_comments(element: Any) -> bool:
+    for ancestor in element.iterancestors():
+        if _COMMENTS.search(f"{ancestor.get('class', '')} {ancestor.get('id', '')}"):
+            return True
+    return False
+
+
+def byline_or_metadata(metadata: list[str], shown: list[str]) -> list[str]:
+    """The authors to store: the page's metadata (``metadata``), else the byline it shows
+    (``shown``), which also wins where it spells the metadata's one name in full ("Nils" shown
+    as "Nils Pickert") or as the page writes it ("ThE PaiN" shown as "ThE_PaiN")."""
+    if not metadata:
+        return shown
+    if len(metadata) == 1 and len(shown) == 1:
+        # the same letters, not shouted ("ALLY MUTNICK" is "Ally Mutnick")
+        same = _letters(metadata[0]) == _letters(shown[0]) and not shown[0].isupper()
+        first_name = " " not in metadata[0] and shown[0].startswith(f"{metadata[0]} ")
+        if same or (first_name and len(shown[0].split()) == 2):
+            return shown
+    return metadata
+
+
+def _letters(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalpha())

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-__all__ = ["published_timestamp"]
+from copydesk.extraction.near import PageText
+
+__all__ = ["MONTH_NAMES", "dateline_day", "guessed_day", "published_timestamp"]
 
 # Where pages state their publication instant: OpenGraph/article meta, schema.org JSON-LD and
 # microdata, and <time> elements marked as the publication time.
@@ -95,24 +97,27 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         (
-            "januar january janvier enero gennaio janeiro januari jänner jan",
-            "februar february février fevrier febrero febbraio fevereiro februari feb",
-            "märz maerz march mars marzo março maart mar",
-            "april avril abril aprile apr",
-            "mai may mayo maggio maio mei",
-            "juni june juin junio giugno junho jun",
-            "juli july juillet julio luglio julho jul",
-            "august août aout agosto augustus aug",
-            "september septembre septiembre settembre setembro sep sept",
-            "oktober october octobre octubre ottobre outubro okt oct",
-            "november novembre noviembre novembro nov",
-            "dezember december décembre decembre diciembre dicembre dezembro dez dec",
+            "januar january janvier enero gennaio janeiro januari jänner jan января січня stycznia",
+            "februar february février fevrier febrero febbraio fevereiro februari feb "
+            "февраля лютого lutego",
+            "märz maerz march mars marzo março maart mar марта березня marca",
+            "april avril abril aprile apr апреля квітня kwietnia",
+            "mai may mayo maggio maio mei мая травня maja",
+            "juni june juin junio giugno junho jun июня червня czerwca",
+            "juli july juillet julio luglio julho jul июля липня lipca",
+            "august août aout agosto augustus aug августа серпня sierpnia",
+            "september septembre septiembre settembre setembro sep sept сентября вересня września",
+            "oktober october octobre octubre ottobre outubro okt oct октября жовтня października",
+            "november novembre noviembre novembro nov ноября листопада listopada",
+            "dezember december décembre decembre diciembre dicembre dezembro dez dec "
+            "декабря грудня grudnia",
         ),
         start=1,
     )
     for name in names.split()
 }
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+#: Month names and abbreviations in the languages above, as a regular expression alternation.
+MONTH_NAMES = _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATELINE = re.compile(
     r"(?<!\d)(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>(?:19|20)\d\d)(?!\d)"
     rf"|(?<!\d)(?P<d2>\d{{1,2}})\.?\s(?:de\s)?(?P<m2>{_MONTH})\.?\s(?:de\s)?(?P<y2>(?:19|20)\d\d)(?!\d)"
@@ -141,6 +146,11 @@ def dateline_day(text: str, headline: str | None) -> str | None:
     before = window[: match.start()]
     if len(before.split()) > _DATELINE_WORDS or _SENTENCE.search(before):
         return None
+    return _day(match)
+
+
+def _day(match: re.Match[str]) -> str | None:
+    """The day (YYYY-MM-DD) a `_DATELINE` match names, or None when it is no calendar day."""
     groups = match.groupdict()
     for suffix in ("", "2", "3", "4"):
         if groups[f"y{suffix}"]:
@@ -152,3 +162,37 @@ def dateline_day(text: str, headline: str | None) -> str | None:
                 return None
             return day.date().isoformat()
     return None
+
+
+# A guess (never the page's ``published``): a day printed on a line of its own, or nearly
+# ("Mise en ligne 23 mai 2019", "Zurück zum Newsroom 06.12.2022", "15 августа 2016, 13:43"),
+# near the headline: within this many characters of the page's text before the headline's
+# start or after its end. A day inside a longer run of text (a sentence of the article, a
+# related story's teaser) is never read, nor a bare year ("word1995", "© 2021").
+_GUESS_BEFORE = 200
+_GUESS_AFTER = 1200
+_GUESS_LINE = 100
+
+
+def guessed_day(page: PageText | None) -> str | None:
+    """A day the page prints near its headline on a short line of its own (YYYY-MM-DD), or None.
+
+    A guess, for pages that state no date in their markup, URL or dateline: the nearest such
+    day before the headline's start or after its end (the ``<h1>``, or the headline's text
+    where the page repeats it; ``page`` from :func:`copydesk.extraction.near.page_text`).
+    Never stored as ``published``.
+    """
+    if page is None:
+        return None
+    best: tuple[int, str] | None = None
+    for start, run, _ in page.runs:
+        if len(run) > _GUESS_LINE:
+            continue
+        match = _DATELINE.search(run)
+        day = _day(match) if match else None
+        if day is None:
+            continue
+        distance = page.distance(start, start + len(run), _GUESS_BEFORE, _GUESS_AFTER)
+        if distance is not None and (best is None or distance < best[0]):
+            best = (distance, day)
+    return best[1] if best else None
