@@ -52,6 +52,7 @@ _COLUMNS = (
     "site_name",
     "title",
     "published",
+    "published_guess",
     "language",
     "authors",
     "tags",

@@ -89,6 +89,8 @@ def test_filters_and_formats(demo_corpus: Path, tmp_path: Path) -> None:
     export(demo_corpus, tmp_path / "s", "--site", site, "--format", "jsonl")
     lines = (tmp_path / "s" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     assert lines and all(json.loads(line)["site"] == site for line in lines)
+    # A guessed day travels with the record, apart from the stated publication date.
+    assert all("published_guess" in json.loads(line) for line in lines)
     export(demo_corpus, tmp_path / "c", "--format", "csv", "--since", "2025-01-01")
     with (tmp_path / "c" / "articles.csv").open(newline="", encoding="utf-8") as f:
         records = list(csv.DictReader(f))
