@@ -368,3 +368,13 @@ def test_block_exits_command_keeps_the_trees_and_flips_no_calibration_block(
     )
     assert empty.exit_code != 0 and "no pages in split" in empty.output
 
+
+def test_the_full_trafilatura_pass_reads_the_same_page(article_html: str) -> None:
+    """page_table's fast pass (no readability/jusText comparison) and the full one it falls
+    back on when the fast one finds too little describe the same blocks."""
+    fast, full = (
+        page_table(article_html, ARTICLE_URL),
+        page_table(article_html, ARTICLE_URL, fast=False),
+    )
+    assert [b.text for b in fast.blocks] == [b.text for b in full.blocks]
+    assert full.trafilatura
