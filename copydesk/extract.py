@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 #: Bumped whenever a change to this module can change what is stored; recorded on every row so
 #: `copydesk reextract` knows which pages are stale.
-EXTRACTOR_VERSION = "10"
+EXTRACTOR_VERSION = "11"
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _HTML_LANG = re.compile(
@@ -76,10 +76,11 @@ class ExtractOptions:
     #: Pages with more text than this (characters) are refused as ``too_long``: no article is
     #: that long, a dump or a generated page can be (0: no limit).
     max_chars: int = 200_000
-    #: A page with at least this many links and at least this share of its text inside links
-    #: is a list of links (``link_list``), not an article.
+    #: A page with at least this many links whose main text (the page's blocks that trafilatura
+    #: keeps, all of them when it keeps none) has at least this share inside links is a list of
+    #: links (``link_list``), not an article.
     link_list_links: int = 1000
-    link_list_share: float = 0.5
+    link_list_share: float = 0.2
     include_tables: bool = True
     #: Keep the page's text blocks that the learned page-block classifier (see
     #: :mod:`copydesk.extraction.model`) says are article text; without it (or when the model
@@ -135,15 +136,20 @@ class PageTable:
     tree: Any = None  # the parsed page (lxml), as trafilatura read it
 
 
-def page_table(html: str | bytes, url: str | None = None, include_tables: bool = True) -> PageTable:
-    """Parse ``html`` once, extract it with trafilatura, cut it into blocks and describe them."""
+def page_table(
+    html: str | bytes, url: str | None = None, include_tables: bool = True, fast: bool = True
+) -> PageTable:
+    """Parse ``html`` once, extract it with trafilatura, cut it into blocks and describe them.
+
+    ``fast``: trafilatura without its comparison with readability and jusText (as costly as
+    the rest of its extraction; the classifier makes the final choice anyway)."""
     tree = _parse(html)
     if tree is None:
         raise NotAnArticle(Reason.UNPARSABLE, "no HTML tree")
     repair(tree)  # an unclosed <button> would swallow the page (trafilatura drops buttons)
     blocks = segment(tree)
     doc = _metadata(tree, url)
-    body = _trafilatura(tree, url or doc.url, include_tables)  # on a copy: the blocks stay valid
+    body = _trafilatura(tree, url or doc.url, include_tables, fast)  # on a copy: blocks stay valid
     # when trafilatura finds no text, the classifier may, and the metadata is still there
     kept = from_trafilatura(body, include_tables) if body is not None else []
     title = _clean(doc.title)
@@ -156,19 +162,51 @@ def page_table(html: str | bytes, url: str | None = None, include_tables: bool =
 _ANCHOR = re.compile(rb"<a[\s>]", re.IGNORECASE)
 
 
-def _refuse_link_lists(
-    html: str | bytes, blocks: Sequence[PageBlock], options: ExtractOptions
-) -> None:
-    """Raise ``link_list`` for a page with many links that make most of the text of
-    ``blocks`` (the blocks the classifier keeps)."""
+_IN_DEFAULT = PAGE_FEATURE_NAMES.index("in_default")
+
+
+def _refuse_link_lists(html: str | bytes, table: PageTable, options: ExtractOptions) -> None:
+    """Raise ``link_list`` for a page with many links that make much of its main text: the
+    page's blocks that trafilatura keeps (all of them when it keeps none).
+
+    Judged before the classifier, so the verdict does not move with what a retrained model
+    keeps; an article on a site with a thousand-link menu has its menu outside that text.
+    """
     raw = html.encode("utf-8", "replace") if isinstance(html, str) else html
     links = len(_ANCHOR.findall(raw))
     if links < options.link_list_links:
         return
+    blocks = [
+        b for b, share in zip(table.blocks, table.rows[:, _IN_DEFAULT], strict=True) if share >= 0.5
+    ] or table.blocks
     chars = sum(len(block.text) for block in blocks)
     in_links = sum(block.link_chars for block in blocks)
     if chars and in_links / chars >= options.link_list_share:
         raise NotAnArticle(Reason.LINK_LIST, f"{links} links, {in_links / chars:.0%} of the text")
+
+
+def _article_blocks(
+    table: PageTable, declared: bool, shortest: int, options: ExtractOptions
+) -> list[Block]:
+    """The article's blocks in ``table``: those the classifier keeps (trafilatura's without
+    it), cleaned of furniture."""
+    model = _block_model() if options.classify_blocks else None
+    if model is not None:
+        probability = np.where(table.boxed, 0.0, model.keep_probability(table.rows))
+        blocks = kept_blocks(table.blocks, probability, model.keep_threshold)
+    else:
+        blocks = table.trafilatura
+    if options.cleanup:
+        blocks = clean_blocks(blocks, table.title)
+    if declared and model is not None and _length(blocks) < shortest:
+        # The classifier kept too little on a page that says it is an article: a real
+        # article is better kept with trafilatura's text than dropped.
+        plain = (
+            clean_blocks(table.trafilatura, table.title) if options.cleanup else table.trafilatura
+        )
+        if _length(plain) >= shortest:
+            blocks = plain
+    return blocks
 
 
 def extract(
@@ -190,30 +228,17 @@ def extract(
         if reason:
             raise NotAnArticle(Reason.NOT_ARTICLE_TYPE, reason)
         declared = signals.says_article
-    table = page_table(html, url, options.include_tables)
-    model = _block_model() if options.classify_blocks else None
-    if model is not None:
-        probability = np.where(table.boxed, 0.0, model.keep_probability(table.rows))
-        # the text the classifier keeps (all the page's when it keeps none) says whether the
-        # page is a list of links: an article on a site with a thousand-link menu is not
-        kept = probability >= model.keep_threshold
-        kept_text = [b for b, k in zip(table.blocks, kept, strict=True) if k]
-        _refuse_link_lists(html, kept_text or table.blocks, options)
-        blocks = kept_blocks(table.blocks, probability, model.keep_threshold)
-    else:
-        _refuse_link_lists(html, table.blocks, options)
-        blocks = table.trafilatura
-    if options.cleanup:
-        blocks = clean_blocks(blocks, table.title)
     shortest = options.min_chars_declared if declared else options.min_chars
-    if declared and model is not None and _length(blocks) < shortest:
-        # The classifier kept too little on a page that says it is an article: a real
-        # article is better kept with trafilatura's text than dropped.
-        plain = (
-            clean_blocks(table.trafilatura, table.title) if options.cleanup else table.trafilatura
-        )
-        if _length(plain) >= shortest:
-            blocks = plain
+    table = page_table(html, url, options.include_tables)
+    _refuse_link_lists(html, table, options)
+    blocks = _article_blocks(table, declared, shortest, options)
+    if _length(blocks) < shortest:
+        # trafilatura's fast pass found too little to go on (on a few pages its comparison
+        # with readability and jusText is what finds the article): read the page again with it
+        full = page_table(html, url, options.include_tables, fast=False)
+        retry = _article_blocks(full, declared, shortest, options)
+        if _length(retry) > _length(blocks):
+            table, blocks = full, retry
     paragraphs = [block.text for block in blocks]
     text = "\n\n".join(paragraphs)
     length = text_length(text)
@@ -366,7 +391,7 @@ def _parse_bytes(text: str) -> HtmlElement | None:
     return tree
 
 
-def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool) -> Any:
+def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool, fast: bool) -> Any:
     """trafilatura's extracted body for ``tree`` (None when it finds no text). The metadata is
     read separately (:func:`_metadata`), once."""
     try:
@@ -378,6 +403,7 @@ def _trafilatura(tree: HtmlElement, url: str | None, include_tables: bool) -> An
             include_tables=include_tables,
             deduplicate=False,  # process-global cache: output would depend on page order
             output_format="python",
+            fast=fast,
         )
     except (ValueError, etree.LxmlError) as exc:  # trafilatura raises on some broken trees
         raise NotAnArticle(Reason.UNPARSABLE, str(exc)) from exc

@@ -343,3 +343,38 @@ def test_bench_reports_the_heldout_sites_apart(tmp_path: Path, article_html: str
     assert scores["pages"] == 12
     assert heldout and scores["heldout"]["pages"] == heldout
     assert set(scores["heldout"]) >= {"token_f1", "pages_without_leak", "median_ms"}
+
+
+def test_block_exits_command_keeps_the_trees_and_flips_no_calibration_block(
+    tmp_path: Path, article_html: str
+) -> None:
+    data = tmp_path / "data"
+    write_dataset(data, article_html, "", [f"https://s{i}.example/a" for i in range(4)])
+    (data / "index.json").write_text(
+        json.dumps({f"{i:04d}": {"split": "tune" if i < 3 else "report"} for i in range(4)})
+    )
+    out = tmp_path / "model.json"
+    result = CliRunner().invoke(cli, ["bench", "block-exits", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    model, shipped = BlockModel.load(out), shipped_model()
+    assert [trees for trees, _ in model.exits] == [50, 100, 150, 200, 300]
+    assert model.to_dict()["trees"] == shipped.to_dict()["trees"]
+    assert model.keep_threshold == shipped.keep_threshold
+    rows = page_table(article_html, ARTICLE_URL).rows
+    cut = model.keep_threshold
+    assert np.array_equal(model.keep_probability(rows) >= cut, shipped.probability(rows) >= cut)
+    empty = CliRunner().invoke(
+        cli, ["bench", "block-exits", str(data), "--out", str(out), "--split", "none"]
+    )
+    assert empty.exit_code != 0 and "no pages in split" in empty.output
+
+
+def test_the_full_trafilatura_pass_reads_the_same_page(article_html: str) -> None:
+    """page_table's fast pass (no readability/jusText comparison) and the full one it falls
+    back on when the fast one finds too little describe the same blocks."""
+    fast, full = (
+        page_table(article_html, ARTICLE_URL),
+        page_table(article_html, ARTICLE_URL, fast=False),
+    )
+    assert [b.text for b in fast.blocks] == [b.text for b in full.blocks]
+    assert full.trafilatura

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from copydesk.bench.extract import _ground_truth, load_page_ids, token_scores
+from copydesk.bench.extract import _ground_truth, _split_of, load_page_ids, token_scores
 from copydesk.bench.split import HELDOUT_PERCENT, site_of, site_split
 from copydesk.extract import NotAnArticle, kept_blocks, page_table
 from copydesk.extraction.blocks import Block
@@ -34,9 +34,11 @@ __all__ = [
     "F1_TOLERANCE",
     "PARAMS",
     "Dataset",
+    "calibrate_exits",
     "collect",
     "exit_margins",
     "fit",
+    "page_rows",
     "pick_threshold",
     "stream_labels",
     "train",
@@ -300,3 +302,45 @@ def exit_margins(
         widest = float(distance.max()) if distance.size else 0.0
         out.append((count, math.ceil(widest * 1e4) / 1e4))  # rounded up: no flip rounded in
     return out
+
+
+def _rows(args: tuple[Path, str]) -> np.ndarray:
+    directory, page_id = args
+    url = _ground_truth(directory, page_id).get("url") or None
+    try:
+        return page_table(read_html(directory / "html" / f"{page_id}.html.gz"), url).rows
+    except NotAnArticle:
+        return np.zeros((0, len(PAGE_FEATURE_NAMES)))
+
+
+def page_rows(directories: Sequence[Path], split: str, jobs: int = 1) -> np.ndarray:
+    """Feature rows of every block of every page (articles or not: the extractor scores them
+    all) of the ``split`` half (``index.json``) of ``directories``."""
+    tasks = [
+        (Path(d), page_id)
+        for d in directories
+        for page_id in load_page_ids(Path(d))
+        if _split_of(Path(d)).get(page_id) == split
+    ]
+    if not tasks:
+        raise ValueError(f"no pages in split {split!r} of {[str(d) for d in directories]}")
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            rows = list(pool.map(_rows, tasks, chunksize=4))
+    else:
+        rows = [_rows(task) for task in tasks]
+    return np.vstack(rows)
+
+
+def calibrate_exits(
+    model: BlockModel, rows: np.ndarray, trees: Sequence[int] = EXIT_TREES
+) -> BlockModel:
+    """``model`` with early exits calibrated on ``rows``: blocks of pages it was not trained
+    on, scored by the model itself (see `exit_margins`). Its trees and threshold are kept, so
+    only blocks whose partial score stands farther from the threshold than any calibration
+    block that still changed side are decided early."""
+    if tuple(model.features) != tuple(PAGE_FEATURE_NAMES):
+        raise ValueError("the model's features are not the pages' (PAGE_FEATURE_NAMES): retrain it")
+    counts = [t for t in trees if t < len(model.roots)]
+    partial = model.partial_margins(rows, counts)
+    return model.with_exits(exit_margins(partial, model.margin(rows), model.keep_threshold, counts))

@@ -269,6 +269,51 @@ def bench_train_blocks(directory: Path, out: Path, use: str, jobs: int, limit: i
     echo_json({"out": str(out), "keep_threshold": model.keep_threshold, **model.info})
 
 
+@bench.command("block-exits")
+@click.argument(
+    "directories",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Model to calibrate (default: the shipped one).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the model with its exits.",
+)
+@click.option("--split", default="tune", show_default=True, help="Half of the dev sets to read.")
+@click.option("--jobs", type=int, default=1, show_default=True, help="Worker processes.")
+def bench_block_exits(
+    directories: tuple[Path, ...], model_path: Path | None, out: Path, split: str, jobs: int
+) -> None:
+    """Calibrate the block model's early exits on dev sets it was not trained on.
+
+    Every block of the ``--split`` half of DIRECTORIES (dev sets in the WCXB layout with a
+    ``split`` in index.json) is scored after 50, 100, 150, 200 and 300 trees and at the end;
+    each exit's margin is the farthest any block stood from the keep threshold there and still
+    ended on the other side. The trees and threshold are unchanged. Prints the exits as JSON.
+    """
+    from copydesk.bench import train_blocks
+    from copydesk.extraction.model import BlockModel, ModelError, shipped_model
+
+    try:
+        model = BlockModel.load(model_path) if model_path else shipped_model()
+        rows = train_blocks.page_rows(directories, split, jobs=jobs)
+        model = train_blocks.calibrate_exits(model, rows)
+    except (ModelError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    model.save(out)
+    echo_json({"out": str(out), "blocks": len(rows), "exits": [list(e) for e in model.exits]})
+
+
 @bench.command("crawl")
 @click.option("--pages", type=int, default=1000, show_default=True, help="Article pages.")
 @click.option("--rounds", type=int, default=3, show_default=True, help="Rounds per figure.")
