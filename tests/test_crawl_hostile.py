@@ -59,9 +59,10 @@ def start_crawl(db: Path, url: str, log: Path) -> subprocess.Popen[bytes]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
         "COPYDESK_EXTRACT_WORKERS": "2",
         "COPYDESK_EXTRACT_BATCH": "1",
-        # The 20,000-paragraph page needs ~550 MiB: half the default budget makes it fail by
-        # memory on any machine, not by time on a slow one only (good pages need tens of MiB).
-        "COPYDESK_WORKER_MAX_MEMORY": str(256 * 2**20),
+        # The 29,000-paragraph page needs more than 128 MiB over a warm worker, the good pages
+        # under 64 MiB (checked with `limit_memory` in one process): a 96 MiB budget makes it
+        # fail by memory on any machine, not by time on a slow one only.
+        "COPYDESK_WORKER_MAX_MEMORY": str(96 * 2**20),
         "LOG_LEVEL": "INFO",
     }
     for key, value in settings.items():
