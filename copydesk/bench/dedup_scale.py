@@ -55,16 +55,20 @@ def synthetic_fingerprints(
     """Random fingerprints as storage blobs; 10% are planted near copies of an earlier one.
 
     A copy shares 80% of its source's MinHash values; every text hash is distinct, so no pair
-    passes as an exact copy without being verified. Generated `chunk` at a time, so N of them
-    never sit in memory together (only their signatures do, for planting copies).
+    passes as an exact copy without being verified. Run signatures (version 6) are random and
+    no value is quote-flagged, so no pair reaches the quotation check that reads them back.
+    Generated `chunk` at a time, so N of them never sit in memory together (only their
+    signatures do, for planting copies).
     """
     rng = np.random.default_rng(seed)
     sigs = rng.integers(0, 2**32, size=(n, params.num_perm), dtype=np.uint64).astype("<u4")
     lead_rng = np.random.default_rng([seed, 1])  # its own stream: the rest is as before
     leads = lead_rng.integers(0, 2**16, size=(n, params.lead_perm), dtype=np.uint64).astype("<u2")
     src = rng.integers(0, max(1, n), size=n)
+    run_rng = np.random.default_rng([seed, 2])
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
+        runs = _runs(run_rng, stop - start, params)
         # distinct keys in a row, as `fingerprint` makes them (sorted, plus their rank)
         ek = np.sort(
             rng.integers(
@@ -95,7 +99,13 @@ def synthetic_fingerprints(
                 ek[k].tobytes(),
                 ev[k].tobytes(),
                 leads[i].tobytes(),
+                runs=runs[k].tobytes(),
             ).to_bytes()
+
+
+def _runs(rng: np.random.Generator, m: int, params: DedupParams) -> np.ndarray:
+    """(m, run_perm) random run signatures, as distinct texts have them."""
+    return rng.integers(0, 2**32 - 1, size=(m, params.run_perm), dtype=np.uint64).astype("<u4")
 
 
 def recent_copy_fingerprints(
@@ -109,9 +119,11 @@ def recent_copy_fingerprints(
     within = max(1, within)
     ring = np.zeros((within, params.num_perm), "<u4")
     lead_ring = np.zeros((within, params.lead_perm), "<u2")
+    run_rng = np.random.default_rng([seed, 2])
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         m = stop - start
+        runs = _runs(run_rng, m, params)
         sigs = rng.integers(0, 2**32, size=(m, params.num_perm), dtype=np.uint64).astype("<u4")
         leads = lead_rng.integers(0, 2**16, size=(m, params.lead_perm), dtype=np.uint64)
         leads = leads.astype("<u2")
@@ -143,6 +155,7 @@ def recent_copy_fingerprints(
                 ek[k].tobytes(),
                 ev[k].tobytes(),
                 lead.tobytes(),
+                runs=runs[k].tobytes(),
             ).to_bytes()
 
 

@@ -20,6 +20,7 @@ from copydesk.dedup.fingerprint import (
     decode_many,
     decode_signatures,
     pack16,
+    share_run,
     signature_prefix,
 )
 from copydesk.dedup.index import (
@@ -161,9 +162,9 @@ class Deduper:
         self._thash = Column(np.uint64)
         self._lookup = lookup
         self._sketches: InMemorySketches | RecentSketches = (
-            InMemorySketches(p.entity_k)
+            InMemorySketches(p.entity_k, p.run_perm)
             if lookup is None
-            else RecentSketches(p.entity_k, lookup, recent)
+            else RecentSketches(p.entity_k, lookup, recent, p.run_perm)
         )
         self._pub = Column(np.int64)
         self._fetch = Column(np.int64)
@@ -302,8 +303,8 @@ class Deduper:
     # ---- decisions -----------------------------------------------------------------------
     def _entities_agree(self, a: int, b: int) -> bool:
         p = self.params
-        ka, va = self._sketches.get(a, int(self._keys[a]))
-        kb, vb = self._sketches.get(b, int(self._keys[b]))
+        ka, va, _ = self._sketches.get(a, int(self._keys[a]))
+        kb, vb, _ = self._sketches.get(b, int(self._keys[b]))
         la, lb = len(ka), len(kb)
         if la == 0 or lb == 0:
             return True
@@ -349,8 +350,15 @@ class Deduper:
 
         Shares are estimated from the signatures: a value agreeing in both is a shared shingle,
         quoted when its quote flag is set in either; the flags set in one signature estimate
-        the share of that text in quotations."""
+        the share of that text in quotations.
+
+        When they share enough, they must also share a run of `run_words` words outside
+        quotations (fingerprint version 6): reports quoting one statement share, beside it, only
+        short stock phrases ("said in a statement on"); a copy shares long runs of its prose.
+        The run signatures are read back (from storage, with a lookup) only here."""
         p = self.params
+        if p.quote_prose_min <= 0:  # the rule is off
+            return False
         sa, sb = self._sig[a], self._sig[b]
         same = _same(sa, sb)
         quoted_a, quoted_b = (sa & np.uint16(QUOTE_BIT)) != 0, (sb & np.uint16(QUOTE_BIT)) != 0
@@ -364,7 +372,11 @@ class Deduper:
         prose = min(
             na * (1.0 - np.count_nonzero(quoted_a) / k), nb * (1.0 - np.count_nonzero(quoted_b) / k)
         )
-        return shared_prose < p.quote_prose_min * max(prose, 1.0)
+        if shared_prose < p.quote_prose_min * max(prose, 1.0):
+            return True
+        runs_a = self._sketches.get(a, int(self._keys[a]))[2]
+        runs_b = self._sketches.get(b, int(self._keys[b]))[2]
+        return runs_a is not None and runs_b is not None and not share_run(runs_a, runs_b)
 
     def _part_of(self, i: int, c: int, v: _Verdict) -> bool:
         """Whether i matched c as a part of it: i is not exact and has under `_PART` of c's
@@ -842,7 +854,9 @@ class _Loader:
         dd._nsh.extend(sigs.n_shingles)
         dd._thash.extend(sigs.text_hash64)
         if isinstance(dd._sketches, InMemorySketches):
-            dd._sketches.extend(keys, decode_many(blobs, p.num_perm, p.entity_k, p.lead_perm))
+            dd._sketches.extend(
+                keys, decode_many(blobs, p.num_perm, p.entity_k, p.lead_perm, p.run_perm)
+            )
         dd._pub.extend(pub)
         dd._fetch.extend(fetch)
 

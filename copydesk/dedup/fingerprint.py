@@ -18,13 +18,16 @@ from datasketch import MinHash
 from copydesk.dedup.params import DedupParams
 
 _TOKEN = re.compile(r"\w{1,40}")
-#: "CDF2" (fingerprint version 5): the blob holds the quote flags after the lead signature.
-_MAGIC = b"CDF2"
-#: magic, num_perm, entity count, lead count, n_shingles, text hash
-_HEADER = struct.Struct("<4sHBBI16s")
+#: "CDF3" (fingerprint version 6): the blob holds the quote flags after the lead signature
+#: (since version 5) and the run signature after the name/number sketch.
+_MAGIC = b"CDF3"
+#: magic, num_perm, entity count, lead count, n_shingles, text hash, run signature count
+_HEADER = struct.Struct("<4sHBBI16sB")
 _MASK32 = np.uint64(0xFFFFFFFF)
 _EMPTY_SIG = 0xFFFFFFFF
 _EMPTY_LEAD = 0xFFFF
+#: A run signature value of a text with no run of `run_words` words outside quotations.
+EMPTY_RUN = 0xFFFFFFFF
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class Fingerprint:
     lead_perm uint16 MinHash values of the first lead_shingles shingles (fingerprint version 4).
     `quoted`: num_perm bits (little-endian bit order); bit k is set when the shingle that gives
     signature value k occurs only inside quotations (fingerprint version 5, see `quote_mask`).
+    `runs`: run_perm uint32 MinHash values of the runs of `run_words` words outside quotations
+    (fingerprint version 6, see `run_signature`); stored with the blob, read back only for the
+    pairs that reach the quotation check.
     """
 
     text_hash: str
@@ -46,6 +52,7 @@ class Fingerprint:
     entity_values: bytes = b""
     lead: bytes = b""
     quoted: bytes = b""
+    runs: bytes = b""
 
     @property
     def sig(self) -> np.ndarray:
@@ -61,6 +68,10 @@ class Fingerprint:
         n = len(self.signature) // 4
         flags = np.unpackbits(np.frombuffer(self.quoted, np.uint8), bitorder="little")[:n]
         return np.zeros(n, bool) if len(flags) < n else flags.astype(bool)
+
+    @property
+    def run_sig(self) -> np.ndarray:
+        return np.frombuffer(self.runs, dtype="<u4")
 
     @property
     def ent_keys(self) -> np.ndarray:
@@ -79,23 +90,22 @@ class Fingerprint:
             len(self.lead) // 2,
             self.n_shingles,
             bytes.fromhex(self.text_hash),
+            len(self.runs) // 4,
         )
         quoted = self.quoted or bytes(len(self.signature) // 32)
-        return head + self.signature + self.lead + quoted + self.entity_keys + self.entity_values
+        body = self.signature + self.lead + quoted + self.entity_keys + self.entity_values
+        return head + body + self.runs
 
     @classmethod
     def from_bytes(cls, b: bytes) -> Fingerprint:
         if len(b) < _HEADER.size:
             raise ValueError("fingerprint blob too short")
-        magic, num_perm, n_ent, n_lead, n_sh, th = _HEADER.unpack_from(b)
-        if magic != _MAGIC:
-            raise ValueError(
-                f"not a version 5 copydesk fingerprint (magic {magic!r}); "
-                "run `copydesk recluster --rebuild` to re-fingerprint the corpus"
-            )
+        if b[:4] != _MAGIC:
+            raise ValueError(OLD_BLOB.format(magic=b[:4]))
+        _, num_perm, n_ent, n_lead, n_sh, th, n_run = _HEADER.unpack_from(b)
         o = _HEADER.size
         n_quoted = num_perm // 8
-        expected = o + 4 * num_perm + 2 * n_lead + n_quoted + 5 * n_ent
+        expected = o + 4 * num_perm + 2 * n_lead + n_quoted + 5 * n_ent + 4 * n_run
         if len(b) != expected:
             raise ValueError(f"fingerprint blob has {len(b)} bytes, expected {expected}")
         sig = b[o : o + 4 * num_perm]
@@ -105,8 +115,19 @@ class Fingerprint:
         quoted = b[o : o + n_quoted]
         o += n_quoted
         keys = b[o : o + 4 * n_ent]
-        vals = b[o + 4 * n_ent :]
-        return cls(th.hex(), bytes(sig), n_sh, bytes(keys), bytes(vals), bytes(lead), bytes(quoted))
+        vals = b[o + 4 * n_ent : o + 5 * n_ent]
+        runs = b[o + 5 * n_ent :]
+        return cls(
+            th.hex(), bytes(sig), n_sh, bytes(keys), bytes(vals), bytes(lead), bytes(quoted), runs
+        )
+
+
+#: What reading a blob of an older fingerprint version says (a corpus fingerprinted before
+#: version 6 is re-fingerprinted by `copydesk recluster --rebuild`).
+OLD_BLOB = (
+    "not a version 6 copydesk fingerprint (magic {magic!r}); "
+    "run `copydesk recluster --rebuild` to re-fingerprint the corpus"
+)
 
 
 @dataclass(frozen=True)
@@ -119,9 +140,12 @@ class Decoded:
     entity_len: np.ndarray  # (n,) uint8
     entity_keys: np.ndarray  # (n, entity_k) uint32, zero padded
     entity_values: np.ndarray  # (n, entity_k) uint8, zero padded
+    runs: np.ndarray  # (n, run_perm) uint32: the run signature
 
 
-def decode_many(blobs: Sequence[bytes], num_perm: int, entity_k: int, lead_perm: int) -> Decoded:
+def decode_many(
+    blobs: Sequence[bytes], num_perm: int, entity_k: int, lead_perm: int, run_perm: int
+) -> Decoded:
     """Decode fingerprint blobs in bulk: blobs of equal length become one numpy record array."""
     n = len(blobs)
     by_len: dict[int, list[int]] = {}
@@ -135,23 +159,28 @@ def decode_many(blobs: Sequence[bytes], num_perm: int, entity_k: int, lead_perm:
         entity_len=np.zeros(n, np.uint8),
         entity_keys=np.zeros((n, entity_k), np.uint32),
         entity_values=np.zeros((n, entity_k), np.uint8),
+        runs=np.zeros((n, run_perm), np.uint32),
     )
     for length, members in by_len.items():
-        k, extra = divmod(length - _HEADER.size - sig_bytes, 5)
+        k, extra = divmod(length - _HEADER.size - sig_bytes - 4 * run_perm, 5)
         if extra or not 0 <= k <= entity_k:
             raise ValueError(
                 f"fingerprint blob of {length} bytes does not fit num_perm={num_perm}, "
-                f"entity_k={entity_k}; re-fingerprint with these params"
+                f"entity_k={entity_k}, run_perm={run_perm}; re-fingerprint with these params"
             )
         rows = np.array(members, np.int64)
         rec = np.frombuffer(b"".join([blobs[i] for i in members]), np.uint8).reshape(-1, length)
-        if not (rec[:, :4] == np.frombuffer(_MAGIC, np.uint8)).all():
-            raise ValueError("not a copydesk fingerprint blob (bad magic)")
+        _check_magic(rec)
         perms = rec[:, 4:6].copy().view("<u2")[:, 0]
-        if (perms != num_perm).any() or (rec[:, 6] != k).any() or (rec[:, 7] != lead_perm).any():
+        if (
+            (perms != num_perm).any()
+            or (rec[:, 6] != k).any()
+            or (rec[:, 7] != lead_perm).any()
+            or (rec[:, _HEADER.size - 1] != run_perm).any()
+        ):
             raise ValueError(
-                f"fingerprint header disagrees with num_perm={num_perm}, lead_perm={lead_perm}; "
-                "re-fingerprint with these params"
+                f"fingerprint header disagrees with num_perm={num_perm}, lead_perm={lead_perm}, "
+                f"run_perm={run_perm}; re-fingerprint with these params"
             )
         o = _HEADER.size
         out.n_shingles[rows] = rec[:, 8:12].copy().view("<u4")[:, 0]
@@ -161,8 +190,16 @@ def decode_many(blobs: Sequence[bytes], num_perm: int, entity_k: int, lead_perm:
         out.entity_len[rows] = k
         if k:
             out.entity_keys[rows, :k] = rec[:, o : o + 4 * k].copy().view("<u4")
-            out.entity_values[rows, :k] = rec[:, o + 4 * k :]
+            out.entity_values[rows, :k] = rec[:, o + 4 * k : o + 5 * k]
+        out.runs[rows] = rec[:, o + 5 * k :].copy().view("<u4")
     return out
+
+
+def _check_magic(rec: np.ndarray) -> None:
+    """Raise on blobs (rows of `rec`) that are not this fingerprint version's."""
+    bad = np.flatnonzero(~(rec[:, :4] == np.frombuffer(_MAGIC, np.uint8)).all(axis=1))
+    if len(bad):
+        raise ValueError(OLD_BLOB.format(magic=rec[bad[0], :4].tobytes()))
 
 
 def signature_prefix(num_perm: int, lead_perm: int) -> int:
@@ -213,8 +250,7 @@ def decode_signatures(blobs: Sequence[bytes], num_perm: int, lead_perm: int) -> 
             "re-fingerprint with these params"
         )
     rec = np.frombuffer(joined, np.uint8).reshape(len(blobs), width)
-    if not (rec[:, :4] == np.frombuffer(_MAGIC, np.uint8)).all():
-        raise ValueError("not a copydesk fingerprint blob (bad magic)")
+    _check_magic(rec)
     if (rec[:, 4:6].copy().view("<u2")[:, 0] != num_perm).any() or (rec[:, 7] != lead_perm).any():
         raise ValueError(
             f"fingerprint header disagrees with num_perm={num_perm}, lead_perm={lead_perm}; "
@@ -254,6 +290,12 @@ def _coefs(num_perm: int, seed: int) -> _Coefs:
         perm_a=_odd_u64(rng, num_perm).reshape(-1, 1),
         perm_b=rng.integers(0, 2**63, size=num_perm, dtype=np.uint64).reshape(-1, 1),
     )
+
+
+@lru_cache(maxsize=8)
+def _run_coefs(run_words: int, seed: int) -> np.ndarray:
+    """(run_words,) odd multipliers of the word hashes in a run (version 6)."""
+    return _odd_u64(np.random.Generator(np.random.PCG64([seed, run_words, 6])), run_words)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -372,6 +414,31 @@ def quote_mask(
     return sig_inside == sig
 
 
+def run_signature(th: np.ndarray, quoted: np.ndarray, params: DedupParams, c: _Coefs) -> np.ndarray:
+    """(run_perm,) little-endian uint32: a MinHash of the runs of `run_words` consecutive prose
+    words none of which is inside a quotation (`th`: the words' 64-bit hashes, `quoted`: whether
+    each is quoted); all `EMPTY_RUN` when the text has no such run."""
+    w = params.run_words
+    m = len(th) - w + 1
+    if m <= 0:
+        return np.full(params.run_perm, EMPTY_RUN, dtype="<u4")
+    in_quotes = np.concatenate([np.zeros(1, np.int64), np.cumsum(quoted, dtype=np.int64)])
+    pure = in_quotes[w:] == in_quotes[:m]
+    if not pure.any():
+        return np.full(params.run_perm, EMPTY_RUN, dtype="<u4")
+    coef = _run_coefs(w, params.seed)
+    h = th[:m] * coef[0]
+    for j in range(1, w):
+        h += th[j : m + j] * coef[j]
+    return _signature(_mix(h[pure]), params, c, params.run_perm)[1]
+
+
+def share_run(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two run signatures (`run_signature`) agree on a value: the texts share a run of
+    `run_words` words outside quotations (none is found when either text has no such run)."""
+    return bool(((a == b) & (a != np.uint32(EMPTY_RUN))).any())
+
+
 def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fingerprint:
     """Fingerprint clean article text; `title` is ignored on purpose (outlets rewrite headlines).
 
@@ -398,8 +465,14 @@ def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fin
     if n == 0:
         sig = np.full(params.num_perm, _EMPTY_SIG, dtype="<u4")
         lead = np.full(params.lead_perm, _EMPTY_LEAD, dtype="<u2")
+        runs = np.full(params.run_perm, EMPTY_RUN, dtype="<u4")
         return Fingerprint(
-            text_hash, sig.tobytes(), 0, lead=lead.tobytes(), quoted=bytes(params.num_perm // 8)
+            text_hash,
+            sig.tobytes(),
+            0,
+            lead=lead.tobytes(),
+            quoted=bytes(params.num_perm // 8),
+            runs=runs.tobytes(),
         )
     th, low_cps = _token_hashes(low_tokens, c)
     k = params.shingle_size
@@ -418,6 +491,7 @@ def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fin
     # The lead: the first lead_shingles shingles in text order (a teaser's whole text).
     _, lead32 = _signature(positions[: params.lead_shingles], params, c, params.lead_perm)
     lead = lead32.astype("<u2")
+    runs = run_signature(th, quoted, params, c)
 
     # Name/number sketch: occurrences of capitalised or digit-bearing tokens, keyed by the two
     # words on each side; the value is the token itself. Copies agree where contexts align.
@@ -451,6 +525,7 @@ def fingerprint(text: str, params: DedupParams, title: str | None = None) -> Fin
         vals.tobytes(),
         lead.tobytes(),
         quoted_bits,
+        runs.tobytes(),
     )
 
 

@@ -15,6 +15,8 @@ FINGERPRINT_FIELDS = (
     "entity_k",
     "lead_perm",
     "lead_shingles",
+    "run_words",
+    "run_perm",
 )
 #: Signature schemes this version can make (the first is the default).
 SCHEMES = ("datasketch-affine32", "mulshift64")
@@ -34,7 +36,7 @@ class DedupParams:
     Thresholds (second block) can change without re-fingerprinting: a `recluster` is enough.
     """
 
-    version: int = 5
+    version: int = 6
     num_perm: int = 128
     seed: int = 1
     #: What makes the signatures. "datasketch-affine32": `datasketch.MinHash(num_perm, seed)`
@@ -54,6 +56,14 @@ class DedupParams:
     #: checked on the story's lead, which the whole-text signature cannot see.
     lead_perm: int = 16
     lead_shingles: int = 150
+    #: run signature (version 6): a MinHash of `run_perm` values over the runs of `run_words`
+    #: consecutive prose words none of which is inside a quotation. Two texts whose shared
+    #: signature values include quoted ones (the `quote_prose_min` check) must also agree on a
+    #: run value, i.e. share such a run: reports quoting one statement and sharing only short
+    #: stock phrases stay apart, a copy shares long runs of its own prose. Stored with the blob
+    #: and read back only for the pairs that reach that check (not held in the index).
+    run_words: int = 16
+    run_perm: int = 64
 
     # --- decision (no re-fingerprint needed) ---
     #: estimated share of the shorter document's shingles found in the canonical.
@@ -69,6 +79,8 @@ class DedupParams:
     #: two texts whose shared shingles lie mostly in quotations are no copies when the
     #: shingles they share outside quotations are under this share of the smaller one's own
     #: (unquoted) prose: reports quoting one statement (fingerprint version 5 flags quotations).
+    #: Since version 6 they must also share a run of `run_words` words outside quotations.
+    #: 0 turns both checks off.
     quote_prose_min: float = 0.3
     #: share of a page two unrelated stories must each cover to make it a compilation page.
     part_share: float = 0.1
@@ -107,6 +119,11 @@ class DedupParams:
             )
         if self.lead_shingles <= 0:
             raise ValueError("lead_shingles must be positive")
+        if self.run_words < 1 or not 0 < self.run_perm <= min(255, self.num_perm):
+            raise ValueError(
+                f"run_words must be positive and run_perm in 1..min(255, num_perm), got "
+                f"run_words={self.run_words}, run_perm={self.run_perm}"
+            )
 
     @property
     def shingle_size(self) -> int:
