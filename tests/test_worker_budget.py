@@ -52,7 +52,7 @@ def test_pages_over_the_cheap_budgets_are_refused_before_parsing() -> None:
 
 def test_a_page_over_its_time_budget_is_stopped() -> None:
     budget = PageBudget(max_seconds=1.0)
-    page = PageTask("http://a.test/slow", paragraphs_page(10_000))  # ~10 s of extraction
+    page = PageTask("http://a.test/slow", paragraphs_page(29_000))  # ~6 s of extraction
     result = process_page(page, ExtractOptions(), DedupParams(), budget, timed=True)
     assert result.reason == "page_timeout", result.reason
 
@@ -73,10 +73,11 @@ def test_an_unexpected_error_fails_only_its_page(pages: list[bytes]) -> None:
 
 
 def test_a_page_over_the_memory_budget_fails_alone(pages: list[bytes]) -> None:
-    # 10,000 paragraphs pass the element budget; extracting them takes ~270 MB
+    # 29,000 paragraphs pass the element budget; extracting them takes more than 128 MiB over
+    # a warm worker (extractor 11; 10,000 took ~60 MiB, too near this budget to fail surely)
     budget = PageBudget(max_elements=30_000, max_memory=96 << 20)
     tasks = [
-        PageTask("http://a.test/hog", paragraphs_page(10_000)),
+        PageTask("http://a.test/hog", paragraphs_page(29_000)),
         PageTask("http://a.test/1", pages[0], "utf-8"),
     ]
     pool = PagePool(ExtractOptions(), DedupParams(), workers=1, budget=budget)
