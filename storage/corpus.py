@@ -268,28 +268,7 @@ class Corpus:
                 (a.article_row() for a in sorted(articles, key=lambda a: a.id)),
                 batch_size=500,
             )
-            self.db.table("pages").insert_all(
-                (
-                    {
-                        "article_id": a.id,
-                        "html_zlib": a.html_zlib,
-                        "encoding": a.encoding,
-                        "content_type": a.content_type,
-                        "status": a.status,
-                    }
-                    for a in articles
-                    if a.html_zlib is not None
-                ),
-                batch_size=500,
-            )
-            self.db.table("fingerprints").insert_all(
-                (
-                    {"article_id": a.id, "fingerprint": a.fingerprint}
-                    for a in articles
-                    if a.fingerprint is not None
-                ),
-                batch_size=500,
-            )
+            self._insert_pages_and_fingerprints(articles)
             self.db.conn.executemany(
                 "UPDATE articles SET duplicate_of = ?, relation = ?, similarity = ?, "
                 "containment = ? WHERE id = ?",
@@ -339,28 +318,7 @@ class Corpus:
         for batch in batches:
             with self.db.atomic():
                 self.db.conn.executemany(insert, [tuple(a.article_row().values()) for a in batch])
-                self.db.table("pages").insert_all(
-                    (
-                        {
-                            "article_id": a.id,
-                            "html_zlib": a.html_zlib,
-                            "encoding": a.encoding,
-                            "content_type": a.content_type,
-                            "status": a.status,
-                        }
-                        for a in batch
-                        if a.html_zlib is not None
-                    ),
-                    batch_size=500,
-                )
-                self.db.table("fingerprints").insert_all(
-                    (
-                        {"article_id": a.id, "fingerprint": a.fingerprint}
-                        for a in batch
-                        if a.fingerprint is not None
-                    ),
-                    batch_size=500,
-                )
+                self._insert_pages_and_fingerprints(batch)
             stored += len(batch)
             progress(f"{stored:,} articles inserted")
         for kind, name, sql in schema:
@@ -381,6 +339,32 @@ class Corpus:
                     self.db.execute(sql)
             self.db.execute("DELETE FROM meta WHERE key = ?", [self.BULK_LOAD_MARK])
         return stored
+
+    def _insert_pages_and_fingerprints(self, articles: Sequence[NewArticle]) -> None:
+        """The raw pages and fingerprints of ``articles`` that have them (inside the caller's
+        transaction)."""
+        self.db.table("pages").insert_all(
+            (
+                {
+                    "article_id": a.id,
+                    "html_zlib": a.html_zlib,
+                    "encoding": a.encoding,
+                    "content_type": a.content_type,
+                    "status": a.status,
+                }
+                for a in articles
+                if a.html_zlib is not None
+            ),
+            batch_size=500,
+        )
+        self.db.table("fingerprints").insert_all(
+            (
+                {"article_id": a.id, "fingerprint": a.fingerprint}
+                for a in articles
+                if a.fingerprint is not None
+            ),
+            batch_size=500,
+        )
 
     def delete_articles(self, ids: Sequence[int]) -> None:
         """Remove articles (with their pages and fingerprints) in one transaction; the
