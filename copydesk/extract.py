@@ -241,7 +241,8 @@ def extract(
             table, blocks = full, retry
     paragraphs = [block.text for block in blocks]
     text = "\n\n".join(paragraphs)
-    length = text_length(text)
+    # measured on distinct paragraphs: a line repeated a thousand times is no article
+    length = text_length("\n\n".join(dict.fromkeys(paragraphs)))
     if length < shortest:
         if not text:
             raise NotAnArticle(Reason.NO_TEXT)

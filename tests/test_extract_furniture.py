@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from copydesk.extract import Extraction, extract, text_length
+from copydesk.extract import Extraction, NotAnArticle, extract, text_length
 from copydesk.extraction import cleanup
 from copydesk.extraction.blocks import Block
 from copydesk.extraction.cleanup import clean_blocks, furniture_reason
@@ -305,6 +305,19 @@ def test_a_long_repeat_of_the_article_is_dropped() -> None:
     ]
     blocks = [Block("p", p) for p in paragraphs] + [Block("p", " ".join(paragraphs))]
     assert [b.text for b in clean_blocks(blocks)] == paragraphs
+
+
+@pytest.mark.parametrize("count", [200, 20_000])
+def test_a_page_of_one_letter_paragraphs_is_not_an_article(count: int) -> None:
+    """``<p>w</p>`` repeated inside a declared ``<article>`` is text but no copy: the article
+    minimum counts distinct paragraphs."""
+    page = (
+        '<html><head><title>Junk</title><meta property="og:type" content="article"></head>'
+        "<body><article><h1>A headline over nothing</h1>" + "<p>w</p>" * count + "</article>"
+        "</body></html>"
+    )
+    with pytest.raises(NotAnArticle, match=r"too_short|no_text"):
+        extract(page, url="https://daily.example/2023/09/17/junk")
 
 
 def test_text_length_is_fair_to_dense_scripts() -> None:
