@@ -83,6 +83,24 @@ def test_repair_unwraps_a_noscript_that_swallowed_the_page() -> None:
     assert repair(lxml_html.document_fromstring(notice)) == 0
 
 
+def test_repair_unwraps_a_sidebar_or_menu_that_swallowed_the_article() -> None:
+    story = "".join(
+        f"<p>Paragraph {i} of the story, told at some length here.</p>" for i in range(30)
+    )
+    html = (
+        "<html><body><aside class='sidebar'><div class='widget'><a href='/'>Home</a></div>"
+        f"<article><h1>The headline</h1>{story}</article></aside></body></html>"
+    )
+    tree = lxml_html.document_fromstring(html)
+    assert repair(tree) == 1
+    assert tree.find(".//aside") is None and tree.find(".//article/h1") is not None
+    # a sidebar of teasers (no <h1>) and a menu (no paragraphs) stay what they are
+    teasers = "".join(f"<article><h3>Teaser {i}</h3>{story}</article>" for i in range(3))
+    menu = "<nav><h1>Site</h1><ul>" + "<li><a href='/x'>Section</a></li>" * 40 + "</ul></nav>"
+    page = f"<html><body>{menu}<h1>Story</h1>{story}<aside>{teasers}</aside></body></html>"
+    assert repair(lxml_html.document_fromstring(page)) == 0
+
+
 def test_recirculation_boxes_only_when_small() -> None:
     body = "".join(
         f"<p>Paragraph {i} of the story, with a few more words in it.</p>" for i in range(9)

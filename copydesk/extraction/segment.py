@@ -200,12 +200,12 @@ _SWALLOWING_NOSCRIPT = 20
 
 
 def repair(root: etree._Element) -> int:
-    """Turn ``<button>`` elements that hold block-level elements, and ``<noscript>`` elements
-    that hold the page, into ``<div>``; how many.
+    """Turn ``<button>`` elements that hold block-level elements, and ``<noscript>``,
+    ``<aside>`` and ``<nav>`` elements that hold the page, into ``<div>``; how many.
 
-    An unclosed ``<button>`` or ``<noscript>`` makes libxml2's parser nest the rest of the page
-    inside it, and extractors that drop buttons (trafilatura does) or skip noscript (`segment`
-    does) then lose the whole article.
+    An unclosed ``<button>``, ``<noscript>``, ``<aside>`` or ``<nav>`` makes libxml2's parser
+    nest the rest of the page inside it, and extractors that drop buttons, sidebars and menus
+    (trafilatura does) or skip noscript (`segment` does) then lose the whole article.
     """
     fixed = 0
     for button in list(root.iter("button")):
@@ -217,7 +217,26 @@ def repair(root: etree._Element) -> int:
         if inner >= _SWALLOWING_NOSCRIPT:
             noscript.tag = "div"
             fixed += 1
+    for box in list(root.iter("aside", "nav")):
+        if box.find(".//h1") is not None and _paragraph_chars(box) >= _SWALLOWED_ARTICLE_CHARS:
+            box.tag = "div"
+            fixed += 1
     return fixed
+
+
+#: An ``<aside>`` or ``<nav>`` holding an ``<h1>`` and this many characters of ``<p>`` text
+#: holds the article: an unclosed sidebar or menu made the parser nest the page inside it
+#: (a sidebar's own teasers have no ``<h1>``, a menu no paragraphs).
+_SWALLOWED_ARTICLE_CHARS = 1000
+
+
+def _paragraph_chars(element: etree._Element) -> int:
+    total = 0
+    for p in element.iter("p"):
+        total += len("".join(p.itertext()).strip())
+        if total >= _SWALLOWED_ARTICLE_CHARS:
+            break
+    return total
 
 
 #: Class/id fragments of recirculation boxes set inside article bodies ("Other topics of
