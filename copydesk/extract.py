@@ -27,7 +27,7 @@ from copydesk.extraction.model import BlockModel, ModelError, shipped_model
 from copydesk.extraction.near import page_text
 from copydesk.extraction.pagefeatures import PAGE_FEATURE_NAMES, page_block_features
 from copydesk.extraction.segment import PageBlock, recirculation_boxes, repair, segment
-from copydesk.extraction.title import headline
+from copydesk.extraction.title import heading_before, headline
 from copydesk.reasons import Reason
 
 __all__ = [
@@ -254,7 +254,8 @@ def extract(
         raise NotAnArticle(Reason.TOO_LONG, f"{len(text)} chars, more than {options.max_chars}")
     doc = table.document
     site_name = _clean(doc.sitename)
-    title = _clean(strip_invisible(headline(table.tree, table.title, site_name, url) or ""))
+    lead = heading_before(table.blocks, blocks[0].text)  # the heading opening the text
+    title = _clean(strip_invisible(headline(table.tree, table.title, site_name, url, lead) or ""))
     published = published_timestamp(doc.date, html)
     if published is None:  # the day the page prints with its headline (never a text search)
         published = dateline_day(_page_text(table.tree), title)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["headline", "site_keys", "squash", "strip_site_name"]
+from copydesk.extraction.segment import PageBlock
+
+__all__ = ["heading_before", "headline", "site_keys", "squash", "strip_site_name"]
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
 _SEPARATORS = re.compile(
@@ -39,9 +44,23 @@ def _is_site(part: str, keys: set[str]) -> bool:
     squashed = squash(part)
     if not squashed:
         return True
+    # a part that names the site within a longer phrase is a headline ("Hochauflösende
+    # Schneekarten auf Gipfelbuch.ch"), one that starts with the name is the site's
     return bool(keys) and any(
-        key in squashed or (len(squashed) >= 4 and squashed in key) for key in keys
+        squashed.startswith(key)
+        or (key in squashed and len(squashed) <= 2 * len(key))
+        or (len(squashed) >= 4 and squashed in key)
+        for key in keys
     )
+
+
+_CJK_SITE = re.compile(rf"^[{_CJK}]{{2,6}}$")  # "新华网", "人民日报": a site name in its script
+
+
+def _is_cjk_site(part: str, rest: str) -> bool:
+    """``part``, set after ``rest``, is a short name in Chinese, Japanese or Korean script
+    after a longer headline ("…的城！-新华网")."""
+    return bool(_CJK_SITE.match(part.strip())) and len(rest) >= 2 * len(part.strip())
 
 
 _CRUMB_WORDS = 2  # a breadcrumb's parts are section names of a word or two
@@ -64,26 +83,43 @@ def strip_site_name(
         part = title[match.end() : end]
         crumb = "»" in match.group(0) or "›" in match.group(0)
         if match.start() >= end or not (
-            _is_site(part, keys) or (crumb and len(part.split()) <= _CRUMB_WORDS)
+            _is_site(part, keys)
+            or (crumb and len(part.split()) <= _CRUMB_WORDS)
+            or (":" not in match.group(0) and _is_cjk_site(part, title[: match.start()]))
         ):
             break
         end = match.start()
     first = separators[0]
     if first.end() < end and _is_site(title[: first.start()], keys):
         start = first.end()
+        # then the sections a breadcrumb sets before the headline ("Site » Blog Archiv » …")
+        for match in separators[1:]:
+            crumb = "»" in match.group(0) or "›" in match.group(0)
+            if match.end() >= end or not crumb:
+                break
+            if len(title[start : match.start()].split()) > _CRUMB_WORDS:
+                break
+            start = match.end()
     stripped = title[start:end].strip()
     return stripped if len(stripped) >= 3 else title
 
 
 _H1 = "//h1"
+_H2 = "//h2"
+_HEADINGS = 3  # of each level: the headline comes before the page's other headings
 _MAX_HEADLINE = 300
 # Parts of an <h1> that are not the headline: the kicker (overline) above it, the subline
 # below it, and the separators between them shown only to screen readers.
 _KICKER = re.compile(
     r"kicker|overline|dachzeile|roofline|topline|eyebrow|titleheader|spitzmarke|subline", re.I
 )
+# ... and what a template sets inside it beside the headline: its subtitle, byline and date
+_BESIDE = re.compile(r"subtitle|byline|author|dateline", re.I)
 _HIDDEN = re.compile(r"hidden|sr-only|screen-reader|colon|dash", re.I)
+# a heading only screen readers see (the site's name set as the page's first <h1>)
+_HIDDEN_HEADING = re.compile(r"hide|hidden|sr-only|screen-reader|visually-hidden|aural", re.I)
 _PUNCTUATION = re.compile(r"^[\W_]*$")
+_UNSEEN = frozenset({"style", "script", "noscript", "template", "time"})
 
 
 def _text(element: Any) -> str:
@@ -103,7 +139,9 @@ def _headline_text(h1: Any) -> tuple[str, bool]:
                     parts.append(child.tail)
                 continue
             cls = child.get("class") or ""
-            if _KICKER.search(cls):
+            if child.tag in _UNSEEN or _BESIDE.search(cls):
+                pass  # a style sheet, the subtitle, byline or date set inside the heading
+            elif _KICKER.search(cls):
                 kicker = True
             elif not (_HIDDEN.search(cls) and _PUNCTUATION.match(_text(child))):
                 if child.text:
@@ -134,15 +172,36 @@ def _after_colon(longer: str, shorter: str) -> bool:
     return len(head) > 1 and head[-1] in ":："
 
 
-def headline(
-    tree: Any, title: str | None, site_name: str | None = None, url: str | None = None
-) -> str | None:
-    """The article's headline: the first ``<h1>`` that the page's title tags contain (the
-    whole headline, whatever affixes or cuts the tags have; without the kicker or subline
-    elements it may hold), else ``title`` without the site's name. ``tree`` is the page's lxml
-    tree (None: ``title`` alone)."""
-    if tree is None:
-        return strip_site_name(title, site_name, url)
+_LD_HEADLINE = re.compile(r'"headline"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_WORD = re.compile(r"\w{4,}")  # a word that says something ("der", "the", "im" do not)
+_DATE_PREFIX = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\s+[-–—|:]\s+")
+_INITIAL = re.compile(r"(?:^|\s)[A-Z]\. ")  # "R. K. Lilley", not "e.V. - News"
+# a date set as a heading: "Samstag, 9. September 2017", "01.02.2022"
+_DATE_LINE = re.compile(
+    r"^\W*(?:\w+,?\s+)?\d{1,2}\.?\s+\w+\.?\s+\d{4}\W*$|^\W*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\W*$"
+)
+_SHORTEST = 3  # squashed characters
+_OVERLAP = 0.5  # share of the shorter text's words the other one has too
+_MIN_OVERLAP_WORDS = 3
+
+
+def _ld_headlines(tree: Any) -> list[str]:
+    """The ``headline`` values of the page's JSON-LD (read by pattern: no JSON parse)."""
+    out = []
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        for match in _LD_HEADLINE.finditer(script):
+            try:
+                text = json.loads(f'"{match.group(1)}"')
+            except ValueError:
+                continue
+            text = " ".join(html.unescape(text).split())
+            if squash(text):
+                out.append(text)
+    return out
+
+
+def _title_tags(tree: Any) -> list[str]:
+    """The page's og:title, twitter:title and ``<title>``, as they are."""
     tags: list[str] = []
     for path in (
         "//meta[@property='og:title']/@content",
@@ -151,34 +210,232 @@ def headline(
     ):
         for found in tree.xpath(path)[:1]:
             tags.append(" ".join((found if isinstance(found, str) else _text(found)).split()))
-    tags = [t for t in tags if squash(t)]
+    return [t for t in tags if squash(t)]
+
+
+def _trusted_site_name(site_name: str | None, title: str | None) -> str | None:
+    """``site_name`` unless it is the page's title or a phrase cut out of it (trafilatura
+    takes a title's part holding a dot for the site: "Sehnsucht von R. K. Lilley")."""
+    if not site_name:
+        return None
+    key = squash(site_name)
+    if title and key == squash(title):
+        return None
+    if _INITIAL.search(site_name):  # a person's initials: a headline's words
+        return None
+    return site_name
+
+
+def _parts(tag: str) -> list[str]:
+    """``tag`` cut at its separators other than colons ("Headline | Section | Site")."""
+    cuts = [m for m in _SEPARATORS.finditer(tag) if ":" not in m.group(0)]
+    bounds = [0, *(x for m in cuts for x in (m.start(), m.end())), len(tag)]
+    return [tag[bounds[i] : bounds[i + 1]].strip() for i in range(0, len(bounds), 2)]
+
+
+def _is_section(key: str, tags: list[str]) -> bool:
+    """``key`` is a whole part of a title tag that is neither its first nor its longest: the
+    site's or a section's name ("Rezept mit Äpfeln | Liebe geht durch den Magen",
+    "GALORE.de | Kultur | Literatur | …"), not the headline after them ("Site / Reden / Rede
+    von …", "Kicker - „Zitat …“")."""
+    for tag in tags:
+        parts = [squash(part) for part in _parts(tag)]
+        parts = [part for part in parts if part]
+        if key in parts[1:] and key != parts[0] and len(key) < max(map(len, parts)):
+            return True
+    return False
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def _overlap(a: str, b: str) -> bool:
+    """``a`` and ``b`` share most of the words of the shorter one (two wordings of one
+    headline: "Eignet sich eine Wärmepumpe im Altbau?" / "Wärmepumpe im Altbau - Wann …")."""
+    wa, wb = _words(a), _words(b)
+    common = len(wa & wb)
+    return common >= 2 and common >= _OVERLAP * min(len(wa), len(wb))
+
+
+def _confirmed(
+    text: str,
+    stated: list[str],
+    tags: list[str],
+    shortest: float,
+    after_kicker: bool,
+    strict: bool = False,
+    elements: frozenset[str] = frozenset(),
+) -> str | None:
+    """``text`` (a heading) as the headline when the page's stated titles confirm it: one
+    equals it, holds it (unless it is short: a section's name), or says most of it in other
+    words; a title that ends the heading after a kicker is the headline without the kicker.
+    ``strict``: only a title that equals or holds it whole (a lesser heading); ``elements``:
+    the squashed texts of the heading's elements. None: not confirmed."""
+    key = squash(text)
+    keys = [squash(s) for s in stated]
+    if key in keys:
+        return text
+    if strict:
+        return text if any(key in k for k in keys) and len(key) >= shortest else None
+    holders = [k for k in keys if key in k]
+    if holders and (
+        after_kicker
+        or len(key) >= shortest
+        # a short heading inside a title's words ("What are Leadership Styles? …"), not one
+        # that ends it (the site's place: "… 写真1枚 国際ニュース：AFPBB News") or is a part
+        or (
+            len(text.split()) >= _CRUMB_WORDS
+            and not any(k.endswith(key) for k in holders)
+            and not _is_section(key, tags)
+        )
+    ):
+        return text
+    names = {squash(part) for tag in tags for part in _parts(tag)[1:]}
+    for state, k in zip(stated, keys, strict=True):
+        if len(k) >= max(_SHORTEST, 0.3 * len(key)) and k in key:
+            # the heading holds the title: the title after a kicker element ("<span>Kicker</span>:
+            # Title") or before the site's name in an element (a link home) is the headline;
+            # a title cut short of the heading ("Headline in" / "Headline") or after words of
+            # the heading's own text ('"Quote": Title') is not
+            kicker = key[: -len(k)] if key.endswith(k) else ""
+            after = key[len(k) :] if key.startswith(k) else ""
+            if (kicker and kicker in elements) or (after in elements and after in names):
+                return state
+            return text
+    if len(text.split()) >= _MIN_OVERLAP_WORDS and any(_overlap(text, s) for s in stated):
+        return text
+    return None
+
+
+_LEAD_GAP = 300  # characters of byline, date and teaser between a headline and its text
+_LEAD_HEADINGS = frozenset({"h1", "h2"})
+
+
+def heading_before(blocks: Sequence[PageBlock], first: str | None) -> str | None:
+    """The ``<h1>`` or ``<h2>`` just before the article's text (or opening it): ``blocks``
+    are the page's blocks in page order, ``first`` the text of the article's first block.
+    None: no such heading within a byline's and a date's length of the text."""
+    if not first:
+        return None
+    start = first[:60]
+    found = [i for i, block in enumerate(blocks) if block.text.startswith(start)]
+    # a link list (the sidebar's "Recent posts") may name the article before its text does
+    index = next((i for i in found if blocks[i].kind != "item"), found[0] if found else None)
+    if index is None:
+        return None
+    gap = 0
+    for block in reversed(blocks[: index + 1]):
+        if block.kind == "head" and block.element.tag in _LEAD_HEADINGS:
+            return str(block.text)
+        if block is not blocks[index]:
+            gap += len(block.text)
+        if gap > _LEAD_GAP:
+            return None
+    return None
+
+
+def headline(
+    tree: Any,
+    title: str | None,
+    site_name: str | None = None,
+    url: str | None = None,
+    lead: str | None = None,
+) -> str | None:
+    """The article's headline: the first ``<h1>`` that the page's stated titles (title tags,
+    JSON-LD ``headline``) confirm — the whole headline, whatever affixes, cuts or other
+    wording the tags have; without the kicker or subline elements it may hold —, else
+    ``title`` without the site's name. ``tree`` is the page's lxml tree (None: ``title``
+    alone). ``lead``: the heading just before the article's text (`heading_before`), the
+    headline when no stated title confirms one."""
+    site_name = _trusted_site_name(site_name, title)
+    if tree is None:
+        return _without_date(strip_site_name(title, site_name, url))
+    tags = _title_tags(tree)
     # a title that no title tag contains nor is contained in (a section's or breadcrumb's
-    # name from JSON-LD: "Aktuelle", "Medienmitteilungen") yields to the page's title tags
+    # name from JSON-LD: "Aktuelle", "Medienmitteilungen"), or that names the site, yields
+    # to the page's title tags
     key = squash(title or "")
+    site = site_keys(site_name, url)
     if tags and key and not any(key in squash(t) or squash(t) in key for t in tags):
         title = tags[0]
+    elif tags and key and _is_site(title or "", site):
+        title = max(tags, key=len)
     stripped = strip_site_name(title, site_name, url)
-    candidates = [" ".join(c.split()) for c in [title or "", *tags] if c]
-    keys = [squash(c) for c in candidates]
-    site = site_keys(site_name, url)
+    stated = [" ".join(c.split()) for c in [title or "", *tags] if c]
+    stated += [strip_site_name(c, site_name, url) or "" for c in stated]
+    headlines = _ld_headlines(tree)
+    stated += headlines
     shortest = 0.5 * len(squash(stripped or ""))  # not a kicker or a section name
     # the name the page declares for itself (trafilatura's site name may be a title's part)
     declared = next(iter(tree.xpath("//meta[@property='og:site_name']/@content")), None)
-    for h1 in tree.xpath(_H1)[:3]:
-        text, kicker = _headline_text(h1)
-        text = _without_site_suffix(text, declared)  # "Headline – Artlyst"
-        key = squash(text)
-        # the title tags put a kicker before a short headline: "Siemens und Adani: Kaeser …"
-        after_kicker = kicker or any(
-            _after_colon(strip_site_name(c, site_name, url) or "", text) for c in candidates
-        )
-        if (
-            len(text) <= _MAX_HEADLINE
-            and len(key) >= (3 if after_kicker else max(3, shortest))
-            # the site's logo or tagline ("EMACSPEAK The Complete Audio Desktop"), not a
-            # headline that names the site ("Día de la Madre: Trome celebró …")
-            and not any(key in k or key.startswith(k) for k in site)
-            and any(key in k for k in keys)
-        ):
-            return text
-    return stripped
+    if lead and not tags and not headlines and _is_lead(lead, site, tags):
+        # no title tags: trafilatura's title is a heading it chose, and the one opening the
+        # article's text is the better guess
+        return _without_date(lead)
+    sections: set[str] = set()  # headings that name the site or a section
+    # the <h1>s first; then, when none is the headline, a lesser heading that a stated title
+    # equals or holds whole (a template that sets its logo or section in the <h1>)
+    for path, strict in ((_H1, False), (_H2, True)):
+        for element in tree.xpath(path)[:_HEADINGS]:
+            text, kicker = _headline_text(element)
+            text = _without_site_suffix(text, declared)  # "Headline – Artlyst"
+            key = squash(text)
+            if (
+                _HIDDEN_HEADING.search(element.get("class") or "")
+                or len(text) > _MAX_HEADLINE
+                or len(key) < _SHORTEST
+                # the site's logo or tagline ("EMACSPEAK The Complete Audio Desktop"), not a
+                # headline that names the site ("Día de la Madre: Trome celebró …")
+                or any(key in k or key.startswith(k) for k in site)
+            ):
+                continue
+            if _is_section(key, tags) and key not in {squash(s) for s in tags[:1] + headlines}:
+                sections.add(key)  # the site's or a section's name, set after the headline
+                continue
+            # the title tags put a kicker before a short headline: "Siemens und Adani: Kaeser …"
+            after_kicker = kicker or any(_after_colon(c, text) for c in stated)
+            elements = frozenset(
+                squash(_headline_text(e)[0])
+                for e in element.iterdescendants()
+                if isinstance(e.tag, str)
+            )
+            found = _confirmed(text, stated, tags, shortest, after_kicker, strict, elements)
+            if found:
+                return _without_date(found)
+    if lead and _is_lead(lead, site, tags):
+        return _without_date(lead)
+    return _without_date(_without_parts(stripped, sections))
+
+
+def _without_parts(title: str | None, names: set[str]) -> str | None:
+    """``title`` without its last parts that are one of ``names`` (squashed)."""
+    while title and names:
+        parts = _parts(title)
+        if len(parts) < 2 or squash(parts[-1]) not in names:
+            break
+        cut = [m for m in _SEPARATORS.finditer(title) if ":" not in m.group(0)][-1]
+        title = title[: cut.start()].strip()
+    return title
+
+
+def _is_lead(text: str, site: set[str], tags: list[str]) -> bool:
+    """``text``, the heading before the article's text, can be its headline: not the site's
+    or a section's name, not a single word ("Allgemein"), not a date ("Samstag, 9. September
+    2017")."""
+    key = squash(text)
+    return (
+        len(text.split()) >= _CRUMB_WORDS
+        and len(text) <= _MAX_HEADLINE
+        and not _DATE_LINE.search(text)
+        and not any(key in k or key.startswith(k) for k in site)
+        and not _is_section(key, tags)
+    )
+
+
+def _without_date(text: str | None) -> str | None:
+    """``text`` without a leading date set apart ("23.01.2022 - Headline")."""
+    if not text:
+        return text
+    cut = _DATE_PREFIX.sub("", text)
+    return cut if len(squash(cut)) >= _SHORTEST else text

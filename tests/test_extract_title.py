@@ -1,0 +1,202 @@
+"""Tests of the headline rules on small handmade pages: which heading is the headline, and what
+of the title tags is the site's rather than the article's."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import html as lxml_html
+
+from copydesk.extraction.segment import segment
+from copydesk.extraction.title import heading_before, headline, strip_site_name
+
+
+def _tree(head: str, body: str) -> object:
+    return lxml_html.fromstring(f"<html><head>{head}</head><body>{body}</body></html>")
+
+
+def _title(tree: object) -> str:
+    return tree.xpath("//title")[0].text  # type: ignore[attr-defined,no-any-return]
+
+
+LD = '<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{}"}}</script>'
+
+
+def test_the_h1_the_json_ld_headline_names_wins_over_the_seo_title() -> None:
+    tree = _tree(
+        "<title>Harbour Plan Explained | Gazette</title>"
+        '<meta property="og:title" content="Harbour Plan Explained">'
+        + LD.format("Why the town wants a second harbour \\u2013 and who pays"),
+        "<h1>Why the town wants a second harbour – and who pays</h1>",
+    )
+    got = headline(tree, "Harbour Plan Explained", "Gazette", None)
+    assert got == "Why the town wants a second harbour – and who pays"
+
+
+def test_an_h1_the_title_tags_word_differently_is_the_headline() -> None:
+    # the social title says most of the <h1>'s words in another order
+    tree = _tree(
+        "<title>Heat pump in an old house - when it pays | Heizblog</title>",
+        "<h1>Does a heat pump pay in an old house?</h1>",
+    )
+    got = headline(tree, _title(tree), "Heizblog", None)
+    assert got == "Does a heat pump pay in an old house?"
+
+
+@pytest.mark.parametrize(
+    ("h1", "expected"),
+    [
+        # the tags cut the headline short: the <h1> is whole
+        (
+            "Cells plant triples its capacity in Tennessee",
+            "Cells plant triples its capacity in Tennessee",
+        ),
+        # the <h1> sets a kicker element before the tags' headline
+        (
+            "<span>Press release of the health office</span><span>:</span>"
+            "Cells plant triples its capacity",
+            "Cells plant triples its capacity",
+        ),
+        # a quotation in the <h1>'s own text is part of the headline
+        (
+            '"Pure joy": Cells plant triples its capacity',
+            '"Pure joy": Cells plant triples its capacity',
+        ),
+    ],
+)
+def test_an_h1_holding_the_title_tags(h1: str, expected: str) -> None:
+    tree = _tree("<title>Cells plant triples its capacity - Battery Post</title>", f"<h1>{h1}</h1>")
+    assert headline(tree, _title(tree), "Battery Post", None) == expected
+
+
+def test_subtitle_byline_date_and_styles_inside_the_h1_are_not_the_headline() -> None:
+    tree = _tree(
+        "<title>Keep our lakes clean - Sailing blog</title>",
+        "<h1><style>.x{color:red}</style>Keep our lakes clean "
+        '<span class="entry-subtitle">A plea to the weekend crowds</span>'
+        '<h4 class="author">Posted by Ann on <time>23 February 2020</time></h4></h1>',
+    )
+    assert headline(tree, _title(tree), None, None) == "Keep our lakes clean"
+
+
+def test_the_sites_or_a_sections_name_in_an_h1_is_not_the_headline() -> None:
+    tree = _tree(
+        "<title>Liver ragout with apple, onion and mashed potatoes | Love goes through the "
+        "stomach</title>",
+        "<h1>Love goes through the stomach</h1>",
+    )
+    got = headline(tree, _title(tree), None, None)
+    assert got == "Liver ragout with apple, onion and mashed potatoes"
+    tree = _tree(
+        "<title>Mag.de | Culture | Literature | Book of the week: The 1619 Project</title>",
+        "<h1>Literature</h1><h2>Book of the week: The 1619 Project</h2>",
+    )
+    # a lesser heading the title tags hold whole is the headline
+    assert headline(tree, _title(tree), "Mag.de", None) == "Book of the week: The 1619 Project"
+
+
+def test_a_headline_after_the_site_and_section_in_the_title_is_kept() -> None:
+    tree = _tree(
+        "<title>www.office.de: The Office / Speeches / Speech of the president at the "
+        "convention of the state parliaments</title>",
+        "<h1>Navigation</h1><h1>Speech of the president at the convention of the state "
+        "parliaments</h1>",
+    )
+    got = headline(tree, _title(tree), None, "https://www.office.de/a")
+    assert got == "Speech of the president at the convention of the state parliaments"
+
+
+def test_a_site_name_cut_out_of_the_title_is_not_trusted() -> None:
+    # trafilatura takes a title's part holding a dot for the site's name
+    tree = _tree("<title>[Review] Love is War - Longing by R. K. Lilley</title>", "")
+    got = headline(tree, _title(tree), "Longing by R. K. Lilley", None)
+    assert got == "[Review] Love is War - Longing by R. K. Lilley"
+    # ... and a site name that is the title itself
+    tree = _tree("<title>Results: regional meeting, 19.5.2007</title>", "")
+    got = headline(tree, _title(tree), "Results: regional meeting, 19.5.2007", None)
+    assert got == "Results: regional meeting, 19.5.2007"
+
+
+def test_a_leading_date_is_not_part_of_the_headline() -> None:
+    tree = _tree(
+        "<title>23.01.2022 - Wierer wins the last race - Biathlon Valley</title>",
+        "<h1>23.01.2022 - Wierer wins the last race</h1>",
+    )
+    assert headline(tree, _title(tree), "Biathlon Valley", None) == "Wierer wins the last race"
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "url", "expected"),
+    [
+        # a site's name in its own script after a Chinese headline
+        (
+            "武汉的声音：有英勇的你，才有英雄的城！-新华网",
+            None,
+            None,
+            "武汉的声音：有英勇的你，才有英雄的城！",
+        ),
+        # the sections a breadcrumb sets after the site's name
+        (
+            "Fehlfunktionen.de » Blog Archiv » Podcasts in Plex einbinden",
+            None,
+            "https://fehlfunktionen.de/x",
+            "Podcasts in Plex einbinden",
+        ),
+        # a headline that names the site within a longer phrase is not the site
+        (
+            "Outdoor news - High-resolution snow maps on Summitbook.ch",
+            None,
+            "https://www.summitbook.ch/x",
+            "Outdoor news - High-resolution snow maps on Summitbook.ch",
+        ),
+    ],
+)
+def test_site_affixes(title: str, site: str | None, url: str | None, expected: str) -> None:
+    assert strip_site_name(title, site, url) == expected
+
+
+LEAD_PAGE = """<html><body><ul><li>Home</li><li>Malaga, the lively city</li></ul>
+<h2>General</h2><h2>Malaga, the lively city</h2><div>3 March 2021</div>
+<p>Malaga is the second city of Andalusia and far more than a beach.</p>
+<h2>Where to eat</h2><p>Tapas bars line the old town's streets.</p></body></html>"""
+
+
+def test_the_heading_before_the_articles_text() -> None:
+    blocks = segment(lxml_html.fromstring(LEAD_PAGE))
+    first = "Malaga is the second city of Andalusia and far more than a beach."
+    assert heading_before(blocks, first) == "Malaga, the lively city"
+    # an article opening with its headline: the headline; a menu item naming it is passed by
+    assert heading_before(blocks, "Malaga, the lively city") == "Malaga, the lively city"
+    assert heading_before(blocks, "Not on the page") is None
+
+
+def test_without_title_tags_the_heading_before_the_text_wins() -> None:
+    tree = lxml_html.fromstring(LEAD_PAGE)
+    # trafilatura's title is the first heading it saw
+    assert headline(tree, "General", None, None, "Malaga, the lively city") == (
+        "Malaga, the lively city"
+    )
+    # a date set as a heading is no headline
+    assert headline(tree, "General", None, None, "Samstag, 9. September 2017") == "General"
+
+
+def test_a_hidden_h1_naming_the_site_is_not_the_headline() -> None:
+    tree = _tree(
+        "<title>動画：少女らによる攻撃で31人死亡\u3000写真1枚\u3000国際ニュース：Wire News</title>"
+        '<meta property="og:title" content="動画：少女らによる攻撃で31人死亡">',
+        '<h1 class="hide-text">国際ニュース：Wire News</h1>'
+        '<h1 class="title">動画：少女らによる攻撃で31人死亡</h1>',
+    )
+    assert (
+        headline(tree, "動画：少女らによる攻撃で31人死亡", None, None)
+        == "動画：少女らによる攻撃で31人死亡"
+    )
+
+
+def test_a_link_home_inside_the_h1_is_not_part_of_the_headline() -> None:
+    tree = _tree(
+        "<title>Prosecutors weigh an appeal in Madrid » Local » Island Daily</title>"
+        '<meta name="twitter:title" content="Prosecutors weigh an appeal in Madrid">',
+        '<h1><span>Prosecutors weigh an appeal in Madrid</span><a href="/">Island Daily</a></h1>',
+    )
+    got = headline(tree, _title(tree), None, None)
+    assert got == "Prosecutors weigh an appeal in Madrid"
