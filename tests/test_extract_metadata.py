@@ -37,6 +37,12 @@ from copydesk.extraction.title import headline, strip_site_name
         ("Newsdesk; Zvg", None, None, []),
         # news agencies are no people (docs/devsets.md); a surname that spells one is
         ("Agencia EFE; dpa; AFP", None, None, []),
+        # a blog platform's subdomain is the blogger's handle; a site's own host is the site
+        ("surfpat", None, "https://surfpat.wordpress.com/2016/11/01/x/", ["surfpat"]),
+        ("Solarfarm", None, "https://www.solarfarm.example/2022/x", []),
+        # a desk named after a short host or site; the site's name cut in two
+        ("GZT Sport; Jane Porter", None, "https://www.gzt.example/x", ["Jane Porter"]),
+        ("Jobs; Hire", "Jobs & Hire", "https://www.jobsnhire.example/x", []),
         # a wire credit and a byline's role are no people
         ("Gazette Wire; Jane Porter; Chief Correspondent", None, None, ["Jane Porter"]),
         ("Ap Dijksterhuis", None, None, ["Ap Dijksterhuis"]),

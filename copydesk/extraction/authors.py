@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from copydesk.extraction.dates import MONTH_NAMES as _MONTH
 from copydesk.extraction.near import PageText
@@ -55,6 +56,14 @@ _COUNTRY = re.compile(
     r"méxico|argentina|brasil|brazil|chile|colombia|bolivia|peru|perú|россия|russia)$",
     re.I,
 )
+# Blog platforms that give each blogger a subdomain named after their handle
+# (damianduchamps.wordpress.com): there a one-word author equal to it is the blogger.
+_BLOG_HOST = re.compile(
+    r"^(?:www\.)?(?P<user>[^.]+)\.(?:wordpress\.com|blogspot\.[a-z.]+|tumblr\.com|"
+    r"substack\.com|over-blog\.com|livejournal\.com|typepad\.com|blog\.de|jimdo\.com|"
+    r"wixsite\.com|medium\.com)$",
+    re.I,
+)
 _FIELDS = re.compile(r"[;,|]")
 _URLISH = re.compile(r"https?\b|www\b|\.(?:com|org|net|de|fr|co|uk)\b|@|\b(?:com|de)$", re.I)
 _DIGIT = re.compile(r"\d")
@@ -93,6 +102,8 @@ def _is_person(name: str, named: set[str], hosts: set[str]) -> bool:
     key = squash(name)
     if not key or any(k == key or (len(k) >= 4 and k in key) for k in named):
         return False  # the site's own name
+    if " " in name and squash(name.split()[0]) in named:
+        return False  # a desk of the site ("SWR Sport" on the site "SWR" or swr.de)
     # a person's own site (wolfgangmichal.de) is named after them; a one-word name that is
     # the host's ("Solarserver") is the site
     personal = len(name.split()) >= 2 and key in hosts
@@ -123,6 +134,13 @@ def people(raw: str | None, site_name: str | None = None, url: str | None = None
     if not raw:
         return []
     named, hosts = site_keys(site_name, None), site_keys(None, url)
+    host = urlsplit(url).hostname or "" if url else ""
+    if blog := _BLOG_HOST.search(host):
+        hosts.discard(blog["user"])  # a blog platform's subdomain is its blogger's handle
+    elif len(label := host.removeprefix("www.").split(".")[0]) == 3:
+        named.add(label)  # a short host (swr.de) names the site as its name would
+    if squash(raw) in named:
+        return []  # the site's name cut in two ("Jobs & Hire" read as "Jobs; Hire")
     if any(_COUNTRY.match(_tidy(part)) for part in _FIELDS.split(raw)):
         return []
     out: list[str] = []
