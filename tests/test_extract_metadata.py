@@ -396,6 +396,13 @@ _STORY = "<h1>Council votes on the bridge</h1>" + _TEXT * 3
         ),
         (f"{_STORY}<p>Autorin: Jana Beispiel Fotos: Karl Muster</p>", ["Jana Beispiel"]),
         (f"{_STORY}<p>Words: Jane Porter and John Smith</p>", ["Jane Porter", "John Smith"]),
+        # the post's own data line after it
+        (
+            f'{_STORY}<p class="postmetadata">Von Jan Probe am <a href="/2013/08/07/">7. August '
+            "2013</a></p>",
+            ["Jan Probe"],
+        ),
+        (f'{_STORY}<p class="postmetadata">Von morgen an gilt der Plan</p>', []),
         # an author box: the one person all author links after the headline name
         (
             f'{_STORY}<div class="author-box"><a rel="author" href="/author/pat/">Pat</a>'

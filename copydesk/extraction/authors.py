@@ -295,6 +295,10 @@ _NEXT_LABEL = re.compile(
 )
 
 
+# The line of a post's own data after it ("postmetadata", "entry-meta").
+_POST_META = re.compile(r"post-?meta|entry-meta|post-?info", re.I)
+
+
 def labelled_byline(
     page: PageText | None, site_name: str | None = None, url: str | None = None
 ) -> list[str]:
@@ -309,9 +313,16 @@ def labelled_byline(
             continue
         line = _credit_line(element)
         credit = _CREDIT.match(_NEXT_LABEL.sub("", line)) if line else None
-        if not credit:
+        if credit:
+            raw = credit["names"]
+        elif _POST_META.search(element.get("class", "")) and (text := _short_text(element)):
+            by = _BY_TEXT.match(text)  # the post's line "Von R. R. am 7. August 2013"
+            if not by:
+                continue
+            raw = _AFTER_NAME.sub("", _DATE_TAIL.sub("", text[by.start("name") :]))
+        else:
             continue
-        names = [n for n in people(credit["names"], site_name, url) if _looks_like_a_name(n)]
+        names = [n for n in people(raw, site_name, url) if _looks_like_a_name(n)]
         if names and not _in_comments(element, itself=True):
             return names
     return _author_box(page, first, site_name, url)
