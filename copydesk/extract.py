@@ -17,7 +17,7 @@ from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstru
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 
-from copydesk.extraction.authors import byline, byline_or_metadata, people
+from copydesk.extraction.authors import byline, byline_or_metadata, labelled_byline, people
 from copydesk.extraction.blocks import Block, from_trafilatura
 from copydesk.extraction.cleanup import clean_blocks, strip_invisible
 from copydesk.extraction.dates import dateline_day, guessed_day, published_timestamp
@@ -262,7 +262,9 @@ def extract(
     near = page_text(table.tree, title)  # the page's text around its headline
     guess = guessed_day(near) if published is None else None
     named = people(doc.author, site_name, url)
-    shown = byline(near, site_name, url) if len(named) < 2 else []
+    shown = byline(near, site_name, url)
+    if not named and not shown:  # a credit line after the article ("Text: X")
+        shown = labelled_byline(near, site_name, url)
     authors = byline_or_metadata(named, shown)
     return Extraction(
         text=text,

@@ -8,7 +8,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 
 from copydesk.extract import extract
-from copydesk.extraction.authors import byline, byline_or_metadata, people
+from copydesk.extraction.authors import byline, byline_or_metadata, labelled_byline, people
 from copydesk.extraction.metadata import page_metadata
 from copydesk.extraction.near import page_text
 from copydesk.extraction.title import headline, strip_site_name
@@ -37,6 +37,14 @@ from copydesk.extraction.title import headline, strip_site_name
         ("Newsdesk; Zvg", None, None, []),
         # news agencies are no people (docs/devsets.md); a surname that spells one is
         ("Agencia EFE; dpa; AFP", None, None, []),
+        # a blog platform's subdomain is the blogger's handle; a site's own host is the site
+        ("surfpat", None, "https://surfpat.wordpress.com/2016/11/01/x/", ["surfpat"]),
+        ("Solarfarm", None, "https://www.solarfarm.example/2022/x", []),
+        # a desk named after a short host or site; the site's name cut in two
+        ("GZT Sport; Jane Porter", None, "https://www.gzt.example/x", ["Jane Porter"]),
+        ("Jobs; Hire", "Jobs & Hire", "https://www.jobsnhire.example/x", []),
+        # a wire credit and a byline's role are no people
+        ("Gazette Wire; Jane Porter; Chief Correspondent", None, None, ["Jane Porter"]),
         ("Ap Dijksterhuis", None, None, ["Ap Dijksterhuis"]),
         # a reading-time or update label run into the byline, a byline's lead word
         ("Sarah Yang Last Updated on March 3", None, None, ["Sarah Yang"]),
@@ -287,6 +295,28 @@ _TEXT = "<p>" + "The council debated the bridge at length before the vote. " * 3
             "<h1>Council votes on the bridge</h1>",
             ["Adi Tzlil"],
         ),
+        # a column's, a blog post's intro; what follows the name on its line is no name
+        (
+            "<h1>Council votes on the bridge</h1><p><strong>Eine Kolumne von Jana Beispiel"
+            "</strong></p>",
+            ["Jana Beispiel"],
+        ),
+        (
+            "<h1>Council votes on the bridge</h1><p>Ein Interview von Karl Muster mit Eva "
+            "Probe</p>",
+            ["Karl Muster"],
+        ),
+        (
+            '<h1>Council votes on the bridge</h1><p class="date">Erstellt von Fabio am Dienstag '
+            "6. Mai 2014</p>",
+            ["Fabio"],
+        ),
+        (
+            '<h1>Council votes on the bridge</h1><div class="entry-meta">von <span class="author'
+            ' vcard"><a href="/author/pat/">Pat_Probe</a></span> Veröffentlicht am 3. März 2020'
+            "</div>",
+            ["Pat_Probe"],
+        ),
         # desks and agencies are no people, a date's label is no name
         (
             '<h1>Council votes on the bridge</h1><p class="author">Redaktion</p><p>Von dpa</p>',
@@ -335,7 +365,78 @@ def test_the_visible_byline_stands_in_when_the_metadata_names_no_one() -> None:
         (["Rodolfo Costa"], ["Rodolfo Costa Brasília"], ["Rodolfo Costa"]),  # a dateline city
         (["Jane Porter"], ["John Smith"], ["Jane Porter"]),  # the metadata otherwise
         (["Jane Porter"], [], ["Jane Porter"]),
+        # the byline names a co-author the metadata left out, in full; not a one-word "name"
+        (["Jane Porter"], ["Jane Porter", "John Smith"], ["Jane Porter", "John Smith"]),
+        (["Carla Ruiz"], ["Carla Ruiz", "Territorio"], ["Carla Ruiz"]),
+        # the metadata adds an editor the byline does not name
+        (
+            ["Dora Editor", "Jane Porter", "John Smith"],
+            ["Jane Porter", "John Smith"],
+            ["Jane Porter", "John Smith"],
+        ),
+        (["Dora Editor", "Jane Porter"], ["Jane Porter"], ["Dora Editor", "Jane Porter"]),
     ],
 )
 def test_byline_or_metadata(metadata: list[str], shown: list[str], expected: list[str]) -> None:
     assert byline_or_metadata(metadata, shown) == expected
+
+
+_STORY = "<h1>Council votes on the bridge</h1>" + _TEXT * 3
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a credit line after the article, on its own or run on from a label element
+        (f"{_STORY}<p>Text: Jana Beispiel</p>", ["Jana Beispiel"]),
+        (
+            f"{_STORY}<p>The council meets again in May.<br><strong>Text:</strong> Jana "
+            "Beispiel</p><p><strong>Fotos:</strong> Karl Muster, Eva Probe</p>",
+            ["Jana Beispiel"],
+        ),
+        (f"{_STORY}<p>Autorin: Jana Beispiel Fotos: Karl Muster</p>", ["Jana Beispiel"]),
+        (f"{_STORY}<p>Words: Jane Porter and John Smith</p>", ["Jane Porter", "John Smith"]),
+        # the post's own data line after it
+        (
+            f'{_STORY}<p class="postmetadata">Von Jan Probe am <a href="/2013/08/07/">7. August '
+            "2013</a></p>",
+            ["Jan Probe"],
+        ),
+        (f'{_STORY}<p class="postmetadata">Von morgen an gilt der Plan</p>', []),
+        # an author box: the one person all author links after the headline name
+        (
+            f'{_STORY}<div class="author-box"><a rel="author" href="/author/pat/">Pat</a>'
+            '<p>Pat writes about bridges.</p></div><a rel="author" href="/author/pat/">Pat</a>',
+            ["Pat"],
+        ),
+        # several people's links, a commenter, a label with no name, a desk: none
+        (
+            f'{_STORY}<a rel="author" href="/a/">Jane Porter</a> <a rel="author" href="/b/">'
+            "John Smith</a>",
+            [],
+        ),
+        (
+            f'{_STORY}<div id="comments"><p>Autor: Some Reader</p><a rel="author">Some '
+            "Reader</a></div>",
+            [],
+        ),
+        (f"{_STORY}<p>Text: 12. März 2024</p><p>Autor: Redaktion</p>", []),
+        # a credit line before the headline is the previous story's
+        (f"<p>Text: Jana Beispiel</p>{_STORY}", []),
+    ],
+)
+def test_labelled_byline_after_the_article(body: str, expected: list[str]) -> None:
+    tree = lxml_html.fromstring(f"{_HEAD}{body}</body></html>")
+    assert labelled_byline(page_text(tree, "Council votes on the bridge")) == expected
+
+
+def test_a_credit_line_after_the_article_stands_in_when_nothing_else_names_anyone() -> None:
+    paragraphs = "".join(
+        f"<p>Paragraph {i} of the story about the bridge, which the council debated at length "
+        f"before the vote.</p>"
+        for i in range(6)
+    )
+    page = PAGE.format(paragraphs=paragraphs + "<p><b>Text:</b> Jana Beispiel</p>")
+    assert extract(page, url="https://gazette.example/bridge").authors == ["Jana Beispiel"]
+    with_meta = page.replace("</title>", '</title><meta name="author" content="Jane Porter">')
+    assert extract(with_meta, url="https://gazette.example/bridge").authors == ["Jane Porter"]

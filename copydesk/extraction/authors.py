@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from copydesk.extraction.dates import MONTH_NAMES as _MONTH
 from copydesk.extraction.near import PageText
 from copydesk.extraction.title import site_keys, squash
 
-__all__ = ["byline", "byline_or_metadata", "people"]
+__all__ = ["byline", "byline_or_metadata", "labelled_byline", "people"]
 
 # Between names: ";", "|", "/", " and ", " & ", and their equivalents in other languages.
 _BETWEEN = re.compile(
@@ -34,7 +35,7 @@ _NOT_PERSON = re.compile(
     r"dpa|afp|ap|apa|efe|kna|epd|sid|ansa|reuters|jiji|kyodo|xinhua|upi|ddp|ots)$"
     r"|\b(?:staff|desk|redaktion|redacci[oó]n|r[eé]daction|redazione|newsroom|editorial|"
     r"webteam|pressestelle|posted|no author|unbenannt|gmbh|verlag|newsdesk|zvg|agencia|agence|"
-    r"nachrichtenagentur)\b"
+    r"nachrichtenagentur|wire|newswire|correspondents?|columnists?|writers?)\b"
     # organisations named by a publishing word at the end ("TOUR Magazin", "NMB-Media")
     r"|\b(?:media|magazine?|zeitung|online)$",
     re.I,
@@ -53,6 +54,14 @@ _COUNTRY = re.compile(
     r"united kingdom|uk|england|canada|australia|india|netherlands|nederland|belgium|"
     r"belgique|belgien|sweden|sverige|norway|norge|denmark|danmark|poland|polska|mexico|"
     r"méxico|argentina|brasil|brazil|chile|colombia|bolivia|peru|perú|россия|russia)$",
+    re.I,
+)
+# Blog platforms that give each blogger a subdomain named after their handle
+# (damianduchamps.wordpress.com): there a one-word author equal to it is the blogger.
+_BLOG_HOST = re.compile(
+    r"^(?:www\.)?(?P<user>[^.]+)\.(?:wordpress\.com|blogspot\.[a-z.]+|tumblr\.com|"
+    r"substack\.com|over-blog\.com|livejournal\.com|typepad\.com|blog\.de|jimdo\.com|"
+    r"wixsite\.com|medium\.com)$",
     re.I,
 )
 _FIELDS = re.compile(r"[;,|]")
@@ -93,6 +102,8 @@ def _is_person(name: str, named: set[str], hosts: set[str]) -> bool:
     key = squash(name)
     if not key or any(k == key or (len(k) >= 4 and k in key) for k in named):
         return False  # the site's own name
+    if " " in name and squash(name.split()[0]) in named:
+        return False  # a desk of the site ("SWR Sport" on the site "SWR" or swr.de)
     # a person's own site (wolfgangmichal.de) is named after them; a one-word name that is
     # the host's ("Solarserver") is the site
     personal = len(name.split()) >= 2 and key in hosts
@@ -123,6 +134,13 @@ def people(raw: str | None, site_name: str | None = None, url: str | None = None
     if not raw:
         return []
     named, hosts = site_keys(site_name, None), site_keys(None, url)
+    host = urlsplit(url).hostname or "" if url else ""
+    if blog := _BLOG_HOST.search(host):
+        hosts.discard(blog["user"])  # a blog platform's subdomain is its blogger's handle
+    elif len(label := host.removeprefix("www.").split(".")[0]) == 3:
+        named.add(label)  # a short host (swr.de) names the site as its name would
+    if squash(raw) in named:
+        return []  # the site's name cut in two ("Jobs & Hire" read as "Jobs; Hire")
     if any(_COUNTRY.match(_tidy(part)) for part in _FIELDS.split(raw)):
         return []
     out: list[str] = []
@@ -143,9 +161,18 @@ def people(raw: str | None, site_name: str | None = None, url: str | None = None
 _BYLINE_CUE = re.compile(r"author|autor|byline|verfasser", re.I)
 _COMMENTS = re.compile(r"comment|kommentar|respond|reply", re.I)
 _BY_TEXT = re.compile(
-    r"^(?:[\d.:/\s,-]*|.*?\b(?:ein (?:artikel|beitrag|text)|posted|written|published|"
-    r"veröffentlicht|geschrieben|publié|publicado)\b.*?)"
+    r"^(?:[\d.:/\s,-]*|.*?\b(?:(?:eine?\s+|a\s+|une?\s+|una?\s+)?(?:artikel|beitrag|text|"
+    r"blog[\s-]?beitrag|gastbeitrag|kolumne|kommentar|column|article|chronique|columna|"
+    r"interview|entrevista)|posted|"
+    r"written|published|veröffentlicht|geschrieben|erstellt|verfasst|publié|publicado)\b.*?)"
     r"\b(?:by|von|par|por|door)\s+(?P<name>[^|•·\d]{2,60}?)\s*(?:[|•·,]|\d|$)",
+    re.I,
+)
+# What follows a byline's name on the same line: "Von R. R. am 7. August", "by X in Sport",
+# "Ein Interview von X mit Y" (Y is interviewed, not an author), "von X Veröffentlicht am".
+_AFTER_NAME = re.compile(
+    r"\s+(?:(?:am|um|im|in|mit|on|at|with|avec|con)(?:\s.*)?|(?:veröffentlicht|published|posted|"
+    r"updated|aktualisiert|publié|publicado)\b.*)$",
     re.I,
 )
 # A date after the name, from its first digit or its weekday or month name on.
@@ -187,6 +214,7 @@ def byline(
         by = _BY_TEXT.match(text) if element.tag not in _HEADINGS else None
         if by:  # the name runs to a separator or a date ("von Olga | 06.11.2023 13:30")
             name = _SEPARATOR.split(_DATE_TAIL.sub("", text[by.start("name") :]))[0]
+            name = _AFTER_NAME.sub("", name)
             names = [n for n in people(name, site_name, url) if _looks_like_a_name(n)]
         elif _BYLINE_CUE.search(attributes):  # "J.R. Stone Thursday, November 3": the name
             names = people(_DATE_TAIL.sub("", text), site_name, url)
@@ -216,19 +244,27 @@ def _looks_like_a_name(name: str) -> bool:
     return all(w[0].isupper() or w.lower() in _PARTICLES for w in words) and words[0][0].isupper()
 
 
-def _in_comments(element: Any) -> bool:
-    for ancestor in element.iterancestors():
-        if _COMMENTS.search(f"{ancestor.get('class', '')} {ancestor.get('id', '')}"):
-            return True
-    return False
+def _in_comments(element: Any, itself: bool = False) -> bool:
+    """Whether ``element``'s ancestors (and, with ``itself``, the element) are comments'."""
+    chain = [element, *element.iterancestors()] if itself else element.iterancestors()
+    return any(_COMMENTS.search(f"{e.get('class', '')} {e.get('id', '')}") for e in chain)
 
 
 def byline_or_metadata(metadata: list[str], shown: list[str]) -> list[str]:
     """The authors to store: the page's metadata (``metadata``), else the byline it shows
     (``shown``), which also wins where it spells the metadata's one name in full ("Nils" shown
-    as "Nils Pickert") or as the page writes it ("ThE PaiN" shown as "ThE_PaiN")."""
+    as "Nils Pickert") or as the page writes it ("ThE PaiN" shown as "ThE_PaiN"), where it
+    names the metadata's people and more, and where it names two or more of them and the
+    metadata adds others (an editor in the analytics data)."""
     if not metadata:
         return shown
+    listed, named = {_letters(n) for n in shown}, {_letters(n) for n in metadata}
+    added = [n for n in shown if _letters(n) not in named]
+    if len(shown) > len(metadata) and named < listed and all(len(n.split()) >= 2 for n in added):
+        return shown  # the byline names co-authors the metadata left out (in full: a one-word
+        # "co-author" is more often a place or a desk run into the byline)
+    if len(shown) >= 2 and listed < named:
+        return shown  # the metadata adds people the byline does not name (an editor)
     if len(metadata) == 1 and len(shown) == 1:
         # the same letters, not shouted ("ALLY MUTNICK" is "Ally Mutnick")
         same = _letters(metadata[0]) == _letters(shown[0]) and not shown[0].isupper()
@@ -240,3 +276,83 @@ def byline_or_metadata(metadata: list[str], shown: list[str]) -> list[str]:
 
 def _letters(name: str) -> str:
     return "".join(c for c in name.lower() if c.isalpha())
+
+
+# A credit line after the article ("Text: Klausmartin Friedrich", "Autorin: Jane Porter",
+# "Words: A and B", an author box's "About the author: Paddy"): a label, a colon, the names,
+# on a line of its own or run on from a label element ("<strong>Text:</strong> Name").
+_CREDIT_LABEL = (
+    r"(?:text|texte|texto|testo|tekst|words|autor|autorin|autoren|author|authors|auteur|"
+    r"autore|about the author|über den autor|über die autorin)\s*:"
+)
+_CREDIT = re.compile(rf"^{_CREDIT_LABEL}\s*(?P<names>[^:|•·]{{2,80}})$", re.I)
+_LABEL_ONLY = re.compile(rf"^{_CREDIT_LABEL}$", re.I)
+# What a credit line may run into: the next label ("Fotos:", "Photos:", "Tags:").
+_NEXT_LABEL = re.compile(
+    r"\s+(?:fotos?|photos?|bilder?|images?|illustrations?|grafik|video|mitarbeit|"
+    r"redaktion|tags?|quelle|source|kategorien?|categor(?:y|ies))\s*:.*$",
+    re.I,
+)
+
+
+# The line of a post's own data after it ("postmetadata", "entry-meta").
+_POST_META = re.compile(r"post-?meta|entry-meta|post-?info", re.I)
+
+
+def labelled_byline(
+    page: PageText | None, site_name: str | None = None, url: str | None = None
+) -> list[str]:
+    """The people a labelled credit line after the headline names ("Text: X", "Autor: X"),
+    the first such line outside comments; else the one person all the page's author links
+    after the headline name (an author box after the article); else []."""
+    if page is None or not page.headline:
+        return []
+    first = min(start for start, _ in page.headline)
+    for start, element in page.elements:
+        if start < first:
+            continue
+        line = _credit_line(element)
+        credit = _CREDIT.match(_NEXT_LABEL.sub("", line)) if line else None
+        if credit:
+            raw = credit["names"]
+        elif _POST_META.search(element.get("class", "")) and (text := _short_text(element)):
+            by = _BY_TEXT.match(text)  # the post's line "Von R. R. am 7. August 2013"
+            if not by:
+                continue
+            raw = _AFTER_NAME.sub("", _DATE_TAIL.sub("", text[by.start("name") :]))
+        else:
+            continue
+        names = [n for n in people(raw, site_name, url) if _looks_like_a_name(n)]
+        if names and not _in_comments(element, itself=True):
+            return names
+    return _author_box(page, first, site_name, url)
+
+
+def _author_box(page: PageText, first: int, site_name: str | None, url: str | None) -> list[str]:
+    """The one person the page's author links after the headline (``rel="author"``, an author
+    box's name) all name, outside comments; [] when they name no one or several people."""
+    found: dict[str, str] = {}
+    for start, element in page.elements:
+        if start < first or "author" not in element.get("rel", ""):
+            continue
+        text = _short_text(element)
+        if not text or _in_comments(element, itself=True):
+            continue
+        for name in people(text, site_name, url):
+            found.setdefault(squash(name), name)
+    return list(found.values()) if len(found) == 1 else []
+
+
+def _credit_line(element: Any) -> str | None:
+    """The line a credit label starts: a short element that is the whole line, or a label
+    element ("<b>Autor:</b>") with the text after it up to the next line break."""
+    own = " ".join((element.text or "").split())
+    if _LABEL_ONLY.match(own) and len(element) == 0:
+        pieces = [own, element.tail or ""]
+        for sibling in element.itersiblings():
+            if sibling.tag == "br" or sum(len(p) for p in pieces) > _BYLINE_CHARS * 2:
+                break
+            pieces.extend((sibling.text_content(), sibling.tail or ""))
+        return " ".join(" ".join(pieces).split())
+    text = _short_text(element)
+    return text if text and ":" in text else None
