@@ -8,11 +8,20 @@ midnight. Storage orders articles by the instant itself.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Collection
+from datetime import datetime, timedelta
 
 from copydesk.extraction.near import PageText
 
-__all__ = ["MONTH_NAMES", "dateline_day", "guessed_day", "published_timestamp"]
+__all__ = [
+    "MONTH_NAMES",
+    "dateline_day",
+    "guessed_day",
+    "publication_day",
+    "published_timestamp",
+    "shown_day",
+    "stated_days",
+]
 
 # Where pages state their publication instant: OpenGraph/article meta, schema.org JSON-LD and
 # microdata, and <time> elements marked as the publication time.
@@ -196,3 +205,144 @@ def guessed_day(page: PageText | None) -> str | None:
         if distance is not None and (best is None or distance < best[0]):
             best = (distance, day)
     return best[1] if best else None
+
+
+# The day a page shows as its publication beside its headline: a date on a short line of its
+# own, labelled as the publication ("Veröffentlicht am", "Erschienen am", "Pressemitteilung
+# vom", "Published", "Mise en ligne") anywhere near the headline, or unlabelled just before or
+# after it (a dateline, a date under the byline). A date labelled as an update
+# ("Aktualisiert", "Updated", "Letzte Änderung", "mis à jour") or a print date ("Ausdruck vom")
+# is never the publication.
+_PUBLISHED_LABEL = re.compile(
+    r"ver[öo]ffentlicht|erschienen|erstellt am|publiziert|pressemitteilung|"
+    r"pressemeldung|published|posted|mise en ligne|publi[ée]|publicado|pubblicato|"
+    r"gepubliceerd|опубликовано|\bdatum:",
+    re.I,
+)
+_UPDATE_LABEL = re.compile(
+    r"aktualisiert|update|ge[äa]ndert|[äa]nderung|mis à jour|actualiz|aggiornat|bijgewerkt|"
+    r"обновлено|ausdruck|gedruckt|printed|abgerufen|accessed|retrieved",
+    re.I,
+)
+_SHOWN_BEFORE = 20
+_SHOWN_AFTER = 400
+_SHOWN_REST = 40  # characters of a date line besides the date (a label, a time, a place)
+# the credit line of an embedded post ("— Name (@handle)"): the date under it is the post's
+_EMBED = re.compile(r"\(@\w+\)")
+
+
+def shown_day(
+    page: PageText | None,
+    published: Collection[str] = (),
+    modified: Collection[str] = (),
+    labelled_only: bool = False,
+) -> str | None:
+    """The publication day a page shows beside its headline (YYYY-MM-DD), or None.
+
+    The nearest date line (a short run whose date is most of it) labelled as the publication
+    within the guess window of :func:`guessed_day`; else the nearest unlabelled one at most
+    ``_SHOWN_AFTER`` characters after the headline (or right above it, ``_SHOWN_BEFORE``).
+    Never a date labelled as an update, a date under an embedded post's credit, nor a day
+    the page's markup gives as a modification (``modified``) and not as the publication
+    (``published``; see :func:`stated_days`). An unlabelled date counts only beside the
+    headline's ``<h1>`` (else its first place): a repeat of the headline's text in a list of
+    related stories sits beside their dates. With ``labelled_only``, only a labelled one.
+    """
+    if page is None:
+        return None
+    h1 = {(start, start + len(run)) for start, run, in_h1 in page.runs if in_h1}
+    main = [place for place in page.headline if place in h1 and page.headline.count(place) > 1]
+    beside = PageText(runs=page.runs, headline=main or page.headline[:1])
+    labelled: tuple[int, str] | None = None
+    plain: tuple[int, str] | None = None
+    previous = ""
+    for start, run, _ in page.runs:
+        before, previous = previous, run
+        match = _DATELINE.search(run) if len(run) <= _GUESS_LINE else None
+        day = _day(match) if match else None
+        if match is None or day is None or len(run) - len(match.group(0)) > _SHOWN_REST:
+            continue
+        label = before[-30:] + " " + run[: match.start()]
+        if _UPDATE_LABEL.search(label) or _EMBED.search(before):
+            continue
+        if day in modified and day not in published:
+            continue
+        end = start + len(run)
+        if _PUBLISHED_LABEL.search(label):
+            distance = page.distance(start, end, _GUESS_BEFORE, _GUESS_AFTER)
+            if distance is not None and (labelled is None or distance < labelled[0]):
+                labelled = (distance, day)
+            continue
+        distance = beside.distance(start, end, 0, _SHOWN_AFTER)
+        if distance is None:  # above the headline: a dateline, or the day the page was viewed
+            distance = beside.distance(start, end, _SHOWN_BEFORE, 0)
+            distance = None if distance is None else distance + _SHOWN_BEFORE
+        if distance is not None and (plain is None or distance < plain[0]):
+            plain = (distance, day)
+    best = labelled or (None if labelled_only else plain)
+    return best[1] if best else None
+
+
+# Where pages state a modification: OpenGraph/article meta, schema.org JSON-LD and microdata.
+_MODIFIED_META = re.compile(
+    r"<meta\b[^>]*?(?:property|name|itemprop)\s*=\s*[\"']?"
+    r"(?:article:modified_time|og:updated_time|dateModified|last-modified)[\"']?[^>]*>",
+    re.I,
+)
+_MODIFIED_JSONLD = re.compile(r"\"dateModified\"\s*:\s*\"([^\"]+)\"")
+_MODIFIED_TIME = re.compile(
+    r"<time\b[^>]*?itemprop\s*=\s*[\"']dateModified[\"'][^>]*?datetime\s*=\s*[\"']([^\"']+)"
+    r"|<time\b[^>]*?datetime\s*=\s*[\"']([^\"']+)[\"'][^>]*?itemprop\s*=\s*[\"']dateModified",
+    re.I,
+)
+_ISO_DAY = re.compile(r"\s*((?:19|20)\d\d)-(\d\d?)-(\d\d?)")
+
+
+def stated_days(html: str) -> tuple[set[str], set[str]]:
+    """The days (YYYY-MM-DD) the page's markup gives as its publication and as its
+    modification: each as written, and for a moment stated in UTC also the days 14 hours
+    either side (its local day may be either)."""
+    published = [_CONTENT.search(tag.group(0)) for tag in _META.finditer(html)]
+    modified = [_CONTENT.search(tag.group(0)) for tag in _MODIFIED_META.finditer(html)]
+    return (
+        _days(
+            [m.group(1) for m in published if m]
+            + _JSONLD.findall(html)
+            + [a or b for a, b in _TIME.findall(html)]
+        ),
+        _days(
+            [m.group(1) for m in modified if m]
+            + _MODIFIED_JSONLD.findall(html)
+            + [a or b for a, b in _MODIFIED_TIME.findall(html)]
+        ),
+    )
+
+
+def _days(values: list[str]) -> set[str]:
+    out = set()
+    for value in values:
+        match = _ISO_DAY.match(value)
+        if match:
+            out.add(f"{match[1]}-{int(match[2]):02d}-{int(match[3]):02d}")
+    for instant in _parsed(values):
+        if not instant.utcoffset():  # stated in UTC: the local day is within 14 hours of it
+            out.update((instant + timedelta(hours=h)).date().isoformat() for h in (-14, 14))
+    return out
+
+
+def publication_day(day: str | None, html: str | bytes, page: PageText | None) -> str | None:
+    """The page's publication day: the one it shows beside its headline (:func:`shown_day`)
+    when there is one, else ``day`` (htmldate's, from the markup and URL), or the day of the
+    publication instant the markup states at a local offset where ``day`` differs from it.
+
+    Where the markup and the shown date disagree, the reader sees the shown one: the markup's
+    is often a modification, a UTC instant whose day differs from the local one, or a day
+    written month first. Where the markup and URL give no day, only a date the page labels as
+    its publication ("Veröffentlicht am", "Pressemitteilung vom") is taken; an unlabelled
+    date line is left to :func:`guessed_day`.
+    """
+    text = html if isinstance(html, str) else html.decode("utf-8", "replace")
+    local = {instant.date().isoformat() for instant in _instants(text) if instant.utcoffset()}
+    if day and len(local) == 1 and day not in local:
+        day = local.pop()  # the instant stated at the page's own offset is on its local day
+    return shown_day(page, *stated_days(text), labelled_only=day is None) or day
