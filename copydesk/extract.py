@@ -20,7 +20,12 @@ from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 from copydesk.extraction.authors import byline, byline_or_metadata, labelled_byline, people
 from copydesk.extraction.blocks import Block, from_trafilatura
 from copydesk.extraction.cleanup import clean_blocks, strip_invisible
-from copydesk.extraction.dates import dateline_day, guessed_day, published_timestamp
+from copydesk.extraction.dates import (
+    dateline_day,
+    guessed_day,
+    publication_day,
+    published_timestamp,
+)
 from copydesk.extraction.gate import page_signals
 from copydesk.extraction.metadata import page_metadata
 from copydesk.extraction.model import BlockModel, ModelError, shipped_model
@@ -256,10 +261,10 @@ def extract(
     site_name = _clean(doc.sitename)
     lead = heading_before(table.blocks, blocks[0].text)  # the heading opening the text
     title = _clean(strip_invisible(headline(table.tree, table.title, site_name, url, lead) or ""))
-    published = published_timestamp(doc.date, html)
+    near = page_text(table.tree, title)  # the page's text around its headline
+    published = published_timestamp(publication_day(doc.date, html, near), html)
     if published is None:  # the day the page prints with its headline (never a text search)
         published = dateline_day(_page_text(table.tree), title)
-    near = page_text(table.tree, title)  # the page's text around its headline
     guess = guessed_day(near) if published is None else None
     named = people(doc.author, site_name, url)
     shown = byline(near, site_name, url)

@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from copydesk.extraction.dates import dateline_day, guessed_day, published_timestamp
+from copydesk.extraction.dates import (
+    dateline_day,
+    guessed_day,
+    publication_day,
+    published_timestamp,
+    stated_days,
+)
 from copydesk.extraction.near import page_text
 
 HEAD = '<html><head><meta property="article:published_time" content="2025-03-11T16:20:00+02:00">'
@@ -135,3 +141,91 @@ _TEASER = "<p>" + "A teaser of the story that runs on for a while before the byl
 )
 def test_guessed_day(body: str, expected: str | None) -> None:
     assert guessed_day(page_text(_page(body), "Wind farm opens")) == expected
+
+
+_MODIFIED = '<meta property="article:modified_time" content="2022-01-26T14:30:00+01:00">'
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
+        # the day shown under the byline wins over a markup day that differs (an update, a
+        # day written month first): it is the day the page's reader sees
+        ("", "<h1>Wind farm opens</h1><p>By A. Writer</p><p>21.01.2022 - 13:30</p>", "2022-01-21"),
+        # a labelled publication day, further down the page
+        (
+            "",
+            f"<h1>Wind farm opens</h1>{_TEASER * 4}<p>Erschienen am: 13.10.2021</p>",
+            "2021-10-13",
+        ),
+        # an update is never the publication: by its label, or by the markup's modified day
+        ("", "<h1>Wind farm opens</h1><p>Aktualisiert: 11.04.2020, 10:27</p>", "2025-03-11"),
+        (_MODIFIED, "<h1>Wind farm opens</h1><p>Mittwoch, 26.01.2022 - 14:30</p>", "2025-03-11"),
+        # ... unless the markup gives it as the publication too: a moment stated in UTC just
+        # before midnight is the next day where the page is published
+        (
+            _MODIFIED + '<meta property="article:published_time" content="2022-01-25T23:00Z">',
+            "<h1>Wind farm opens</h1><p>26. Januar 2022</p>",
+            "2022-01-26",
+        ),
+        # a date beside a repeat of the headline in a list of related stories is theirs
+        (
+            "",
+            "<h1>Wind farm opens</h1>"
+            + _TEASER * 10
+            + "<ul><li>Wind farm opens</li><li>Other story</li><li>01.02.2022</li></ul>",
+            "2025-03-11",
+        ),
+        # an embedded post's date is the post's
+        (
+            "",
+            "<h1>Wind farm opens</h1><blockquote><p>Short post</p><p>— A. Person (@aperson)</p>"
+            "<p>January 1, 2020</p></blockquote>",
+            "2025-03-11",
+        ),
+        # above the headline only right above it (the header's "today" is a little further)
+        ("", "<p>Bonn, 11.10.2021</p><h1>Wind farm opens</h1>", "2021-10-11"),
+        (
+            "",
+            "<p>Montag, 21. September 2020</p><p>Menu</p><p>Search the site</p>"
+            "<h1>Wind farm opens</h1>",
+            "2025-03-11",
+        ),
+        # nothing shown beside the headline: the markup's day
+        ("", "<h1>Wind farm opens</h1><p>A long paragraph.</p>", "2025-03-11"),
+    ],
+)
+def test_publication_day(head: str, body: str, expected: str) -> None:
+    html = f"<html><head>{head}</head><body>{body}</body></html>"
+    page = page_text(lxml_html.fromstring(html), "Wind farm opens")
+    assert publication_day("2025-03-11", html, page) == expected
+
+
+def test_publication_day_at_the_pages_offset() -> None:
+    """htmldate's day in UTC (the 18th) gives way to the day of the instant the page states at
+    its own offset (05:50 on the 19th in Tokyo)."""
+    html = '<script>{"datePublished": "20180619T055000+0900"}</script><h1>Wind farm opens</h1>'
+    page = page_text(lxml_html.fromstring(html), "Wind farm opens")
+    assert publication_day("2018-06-18", html, page) == "2018-06-19"
+
+
+def test_publication_day_without_markup() -> None:
+    """Without a day in the markup or URL, a date the page labels as its publication is its
+    own; an unlabelled date line stays a guess (:func:`guessed_day`)."""
+    html = "<html><body><h1>Wind farm opens</h1><p>Pressemitteilung vom 25. Januar 2022</p>"
+    page = page_text(lxml_html.fromstring(html), "Wind farm opens")
+    assert publication_day(None, html, page) == "2022-01-25"
+    html = "<html><body><h1>Wind farm opens</h1><p>By A. Writer</p><p>25.01.2022</p>"
+    page = page_text(lxml_html.fromstring(html), "Wind farm opens")
+    assert publication_day(None, html, page) is None
+    assert publication_day(None, "<html><body><p>x</p></body></html>", None) is None
+
+
+def test_stated_days() -> None:
+    published, modified = stated_days(
+        '<meta property="article:published_time" content="2021-11-04T23:00Z">'
+        '<time itemprop="datePublished" datetime="2018-06-22 10:20:00">'
+        '<script>{"dateModified": "2021-11-05T12:42:00+01:00"}</script>'
+    )
+    assert published == {"2021-11-04", "2021-11-05", "2018-06-22"}
+    assert modified == {"2021-11-05"}

@@ -212,20 +212,44 @@ def test_a_date_found_only_in_the_text_is_left_empty() -> None:
     assert result.published_guess is None  # nor is it a guess: a day inside a sentence
 
 
-def test_a_date_line_near_the_headline_is_a_guess_not_the_pages_date() -> None:
+def _after_teaser(date_line: str) -> str:
+    """The story's paragraphs with ``date_line`` after a teaser, away from the headline."""
     teaser = "<p>" + "The council debated the bridge at length before the vote. " * 4 + "</p>"
-    paragraphs = (
+    return (
         teaser
-        + "<p>Mise en ligne 12 mars 2024</p>"
+        + f"<p>{date_line}</p>"
         + "".join(
             f"<p>Paragraph {i} of the story about the bridge, which the council debated at length "
             f"before the vote.</p>"
             for i in range(6)
         )
     )
+
+
+def test_a_date_line_near_the_headline_is_a_guess_not_the_pages_date() -> None:
+    paragraphs = _after_teaser("Mardi 12 mars 2024")
     result = extract(PAGE.format(paragraphs=paragraphs), url="https://gazette.example/bridge")
     assert result.published is None  # the page states no date of its own
     assert result.published_guess == "2024-03-12"
+
+
+def test_a_date_labelled_as_the_publication_is_the_pages_own() -> None:
+    paragraphs = _after_teaser("Mise en ligne 12 mars 2024")
+    result = extract(PAGE.format(paragraphs=paragraphs), url="https://gazette.example/bridge")
+    assert result.published == "2024-03-12"  # "posted on": the page states it
+    assert result.published_guess is None
+
+
+def test_the_day_shown_under_the_headline_wins_over_a_modified_day() -> None:
+    head = '<meta property="article:modified_time" content="2024-03-20T09:00:00+01:00">'
+    paragraphs = "<p>By Gazette staff</p><p>12.03.2024, 08:15</p>" + "".join(
+        f"<p>Paragraph {i} of the story about the bridge, which the council debated at length "
+        f"before the vote.</p>"
+        for i in range(6)
+    )
+    html = PAGE.format(paragraphs=paragraphs).replace("</head>", head + "</head>")
+    result = extract(html, url="https://gazette.example/bridge")
+    assert result.published == "2024-03-12"
 
 
 def test_the_date_printed_with_the_headline_is_the_pages_own() -> None:

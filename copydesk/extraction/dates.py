@@ -8,11 +8,21 @@ midnight. Storage orders articles by the instant itself.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from bisect import bisect_left, bisect_right
+from collections.abc import Collection
+from datetime import datetime, timedelta
 
 from copydesk.extraction.near import PageText
 
-__all__ = ["MONTH_NAMES", "dateline_day", "guessed_day", "published_timestamp"]
+__all__ = [
+    "MONTH_NAMES",
+    "dateline_day",
+    "guessed_day",
+    "publication_day",
+    "published_timestamp",
+    "shown_day",
+    "stated_days",
+]
 
 # Where pages state their publication instant: OpenGraph/article meta, schema.org JSON-LD and
 # microdata, and <time> elements marked as the publication time.
@@ -37,6 +47,11 @@ _ANY_TIME = re.compile(r"<time\b[^>]*?datetime\s*=\s*[\"']([^\"']+)[\"']", re.I)
 
 
 def _instants(html: str) -> list[datetime]:
+    return _parsed(_published_values(html))
+
+
+def _published_values(html: str) -> list[str]:
+    """The values the page's markup gives as its publication time, as written."""
     found: list[str] = []
     for tag in _META.finditer(html):
         content = _CONTENT.search(tag.group(0))
@@ -44,7 +59,7 @@ def _instants(html: str) -> list[datetime]:
             found.append(content.group(1))
     found.extend(_JSONLD.findall(html))
     found.extend(a or b for a, b in _TIME.findall(html))
-    return _parsed(found)
+    return found
 
 
 def _parsed(found: list[str]) -> list[datetime]:
@@ -196,3 +211,175 @@ def guessed_day(page: PageText | None) -> str | None:
         if distance is not None and (best is None or distance < best[0]):
             best = (distance, day)
     return best[1] if best else None
+
+
+# The day a page shows as its publication beside its headline: a date on a short line of its
+# own, labelled as the publication ("Veröffentlicht am", "Erschienen am", "Pressemitteilung
+# vom", "Published", "Mise en ligne") anywhere near the headline, or unlabelled just before or
+# after it (a dateline, a date under the byline). A date labelled as an update
+# ("Aktualisiert", "Updated", "Letzte Änderung", "mis à jour") or a print date ("Ausdruck vom")
+# is never the publication.
+_PUBLISHED_LABEL = re.compile(
+    r"ver[öo]ffentlicht|erschienen|erstellt am|publiziert|pressemitteilung|"
+    r"pressemeldung|published|posted|mise en ligne|publi[ée]|publicado|pubblicato|"
+    r"gepubliceerd|опубликовано|\bdatum:",
+    re.I,
+)
+_UPDATE_LABEL = re.compile(
+    r"aktualisiert|update|ge[äa]ndert|[äa]nderung|mis à jour|actualiz|aggiornat|bijgewerkt|"
+    r"обновлено|ausdruck|gedruckt|printed|abgerufen|accessed|retrieved",
+    re.I,
+)
+_SHOWN_BEFORE = 20
+_SHOWN_AFTER = 400
+_SHOWN_REST = 40  # characters of a date line besides the date (a label, a time, a place)
+# the credit line of an embedded post ("— Name (@handle)"): the date under it is the post's
+_EMBED = re.compile(r"\(@\w+\)")
+_DIGIT = re.compile(r"\d")
+
+
+def shown_day(
+    page: PageText | None,
+    published: Collection[str] = (),
+    modified: Collection[str] = (),
+    labelled_only: bool = False,
+) -> str | None:
+    """The publication day a page shows beside its headline (YYYY-MM-DD), or None.
+
+    The nearest date line (a short run whose date is most of it) labelled as the publication
+    within the guess window of :func:`guessed_day`; else the nearest unlabelled one at most
+    ``_SHOWN_AFTER`` characters after the headline (or right above it, ``_SHOWN_BEFORE``).
+    Never a date labelled as an update, a date under an embedded post's credit, nor a day
+    the page's markup gives as a modification (``modified``) and not as the publication
+    (``published``; see :func:`stated_days`). An unlabelled date counts only beside the
+    headline's ``<h1>`` (else its first place): a repeat of the headline's text in a list of
+    related stories sits beside their dates. With ``labelled_only``, only a labelled one.
+    """
+    return _pick(_shown(page), published, modified, labelled_only)
+
+
+def _pick(
+    candidates: list[tuple[bool, int, str]],
+    published: Collection[str],
+    modified: Collection[str],
+    labelled_only: bool,
+) -> str | None:
+    """The nearest labelled candidate, else the nearest unlabelled one (not ``labelled_only``),
+    leaving out the days given as a modification only."""
+    kept = [c for c in candidates if c[2] not in modified or c[2] in published]
+    labelled = [(distance, day) for is_labelled, distance, day in kept if is_labelled]
+    plain = [(distance, day) for is_labelled, distance, day in kept if not is_labelled]
+    best = labelled or ([] if labelled_only else plain)
+    return min(best, key=lambda c: c[0])[1] if best else None  # the first of equals
+
+
+def _shown(page: PageText | None) -> list[tuple[bool, int, str]]:
+    """(labelled, distance, day) of each date line :func:`shown_day` may take, in page order."""
+    if page is None or not page.headline:
+        return []
+    h1 = {(start, start + len(run)) for start, run, in_h1 in page.runs if in_h1}
+    main = [place for place in page.headline if place in h1 and page.headline.count(place) > 1]
+    beside = PageText(runs=page.runs, headline=main or page.headline[:1])
+    starts = [start for start, _, _ in page.runs]
+    indices: set[int] = set()  # only the runs within reach of a place of the headline
+    for first, last in page.headline:
+        low = bisect_left(starts, first - _GUESS_BEFORE - _GUESS_LINE)
+        indices.update(range(low, bisect_right(starts, last + _GUESS_AFTER)))
+    found = []
+    for i in sorted(indices):
+        start, run, _ = page.runs[i]
+        if len(run) > _GUESS_LINE or not _DIGIT.search(run):
+            continue
+        match = _DATELINE.search(run)
+        day = _day(match) if match else None
+        if match is None or day is None or len(run) - len(match.group(0)) > _SHOWN_REST:
+            continue
+        before = page.runs[i - 1][1] if i else ""
+        label = before[-30:] + " " + run[: match.start()]
+        if _UPDATE_LABEL.search(label) or _EMBED.search(before):
+            continue
+        end = start + len(run)
+        if _PUBLISHED_LABEL.search(label):
+            distance = page.distance(start, end, _GUESS_BEFORE, _GUESS_AFTER)
+            if distance is not None:
+                found.append((True, distance, day))
+            continue
+        distance = beside.distance(start, end, 0, _SHOWN_AFTER)
+        if distance is None:  # above the headline: a dateline, or the day the page was viewed
+            distance = beside.distance(start, end, _SHOWN_BEFORE, 0)
+            distance = None if distance is None else distance + _SHOWN_BEFORE
+        if distance is not None:
+            found.append((False, distance, day))
+    return found
+
+
+# Where pages state a modification: OpenGraph/article meta, schema.org JSON-LD and microdata.
+_MODIFIED_META = re.compile(
+    r"<meta\b[^>]*?(?:property|name|itemprop)\s*=\s*[\"']?"
+    r"(?:article:modified_time|og:updated_time|dateModified|last-modified)[\"']?[^>]*>",
+    re.I,
+)
+_MODIFIED_JSONLD = re.compile(r"\"dateModified\"\s*:\s*\"([^\"]+)\"")
+_MODIFIED_TIME = re.compile(
+    r"<time\b[^>]*?itemprop\s*=\s*[\"']dateModified[\"'][^>]*?datetime\s*=\s*[\"']([^\"']+)"
+    r"|<time\b[^>]*?datetime\s*=\s*[\"']([^\"']+)[\"'][^>]*?itemprop\s*=\s*[\"']dateModified",
+    re.I,
+)
+_ISO_DAY = re.compile(r"\s*((?:19|20)\d\d)-(\d\d?)-(\d\d?)")
+
+
+def stated_days(html: str) -> tuple[set[str], set[str]]:
+    """The days (YYYY-MM-DD) the page's markup gives as its publication and as its
+    modification: each as written, and for a moment stated in UTC also the days 14 hours
+    either side (its local day may be either)."""
+    return _days(_published_values(html)), _days(_modified_values(html))
+
+
+def _modified_values(html: str) -> list[str]:
+    """The values the page's markup gives as its modification time, as written (each
+    pattern only where its telling word is in the page: most pages have none)."""
+    found: list[str] = []
+    if "odified" in html or "pdated" in html or "ODIFIED" in html:
+        for tag in _MODIFIED_META.finditer(html):
+            content = _CONTENT.search(tag.group(0))
+            if content:
+                found.append(content.group(1))
+    if "dateModified" in html:
+        found.extend(_MODIFIED_JSONLD.findall(html))
+        found.extend(a or b for a, b in _MODIFIED_TIME.findall(html))
+    return found
+
+
+def _days(values: list[str]) -> set[str]:
+    out = set()
+    for value in values:
+        match = _ISO_DAY.match(value)
+        if match:
+            out.add(f"{match[1]}-{int(match[2]):02d}-{int(match[3]):02d}")
+    for instant in _parsed(values):
+        if not instant.utcoffset():  # stated in UTC: the local day is within 14 hours of it
+            out.update((instant + timedelta(hours=h)).date().isoformat() for h in (-14, 14))
+    return out
+
+
+def publication_day(day: str | None, html: str | bytes, page: PageText | None) -> str | None:
+    """The page's publication day: the one it shows beside its headline (:func:`shown_day`)
+    when there is one, else ``day`` (htmldate's, from the markup and URL), or the day of the
+    publication instant the markup states at a local offset where ``day`` differs from it.
+
+    Where the markup and the shown date disagree, the reader sees the shown one: the markup's
+    is often a modification, a UTC instant whose day differs from the local one, or a day
+    written month first. Where the markup and URL give no day, only a date the page labels as
+    its publication ("Veröffentlicht am", "Pressemitteilung vom") is taken; an unlabelled
+    date line is left to :func:`guessed_day`.
+    """
+    text = html if isinstance(html, str) else html.decode("utf-8", "replace")
+    values = _published_values(text)
+    local = {instant.date().isoformat() for instant in _parsed(values) if instant.utcoffset()}
+    if day and len(local) == 1 and day not in local:
+        day = local.pop()  # the instant stated at the page's own offset is on its local day
+    candidates = _shown(page)
+    if not candidates:  # the modification is looked for only where the page shows a date
+        return day
+    published, modified = _days(values), _days(_modified_values(text))
+    return _pick(candidates, published, modified, labelled_only=day is None) or day
