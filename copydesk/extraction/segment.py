@@ -261,20 +261,23 @@ def recirculation_boxes(blocks: list[PageBlock], max_share: float = 0.15) -> set
     words = [len(b.text.split()) for b in blocks]
     total = sum(words) or 1
     boxes: dict[etree._Element, list[int]] = {}
-    verdict: dict[etree._Element, bool] = {}
+    # the boxes among an element and its ancestors, outermost first (memoised: blocks share
+    # their ancestors)
+    above: dict[etree._Element, tuple[etree._Element, ...]] = {}
     for i, block in enumerate(blocks):
+        chain: list[etree._Element] = []
         node: etree._Element | None = block.element
-        while node is not None:
-            is_box = verdict.get(node)
-            if is_box is None:
-                names = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
-                is_box = _tag(node) in _RECIRCULATION_TAGS and any(
-                    t in names for t in RECIRCULATION
-                )
-                verdict[node] = is_box
-            if is_box:
-                boxes.setdefault(node, []).append(i)
+        while node is not None and node not in above:
+            chain.append(node)
             node = node.getparent()
+        known = above[node] if node is not None else ()
+        for element in reversed(chain):
+            names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+            if _tag(element) in _RECIRCULATION_TAGS and any(t in names for t in RECIRCULATION):
+                known = (*known, element)
+            above[element] = known
+        for box in above[block.element]:
+            boxes.setdefault(box, []).append(i)
     found: set[int] = set()
     for members in boxes.values():
         if sum(words[i] for i in members) <= max_share * total:
