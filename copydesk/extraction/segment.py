@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -122,10 +123,11 @@ class PageBlock:
 class _Run:
     """Text collected for the current owner until the next block boundary."""
 
-    __slots__ = ("link_chars", "owner", "parts")
+    __slots__ = ("kind", "link_chars", "owner", "parts")
 
-    def __init__(self, owner: etree._Element) -> None:
+    def __init__(self, owner: etree._Element, tag: str | None) -> None:
         self.owner = owner
+        self.kind = _KIND.get(tag or "", "other")
         self.parts: list[str] = []
         self.link_chars = 0
 
@@ -134,6 +136,12 @@ def _tag(node: etree._Element) -> str | None:
     tag = node.tag
     if not isinstance(tag, str):  # comment, processing instruction, entity
         return None
+    return _name(tag)
+
+
+@lru_cache(maxsize=1024)
+def _name(tag: str) -> str:
+    """An element's tag, lower-cased, without its namespace (memoised: pages repeat them)."""
     return tag.lower().rpartition("}")[2]
 
 
@@ -148,50 +156,55 @@ def segment(root: etree._Element) -> list[PageBlock]:
     def flush(run: _Run) -> None:
         text = _SPACES.sub(" ", "".join(run.parts)).strip()
         if text:
-            kind = _KIND.get(_tag(run.owner) or "", "other")
-            out.append(PageBlock(text, kind, run.owner, min(run.link_chars, len(text))))
+            out.append(PageBlock(text, run.kind, run.owner, min(run.link_chars, len(text))))
         run.parts.clear()
         run.link_chars = 0
 
-    # Iterative walk: (node, tag, entering) events, the tag read once per node (None until the
-    # node is entered); a stack of runs, one per open block element.
-    runs = [_Run(root)]
+    root_tag = _tag(root)
+    if root_tag is None or root_tag in SKIPPED:
+        return out
+    # lxml's walk in C: start and end events of elements, one event for a comment or a
+    # processing instruction (text of its own never counts, its tail does); a stack of runs,
+    # one per open block element.
+    runs = [_Run(root, root_tag)]
     links = 0  # open <a> elements
-    stack: list[tuple[etree._Element, str | None, bool]] = [(root, None, True)]
-    while stack:
-        node, tag, entering = stack.pop()
-        if entering:
-            tag = _tag(node)
-            if tag is None or tag in SKIPPED:
-                if node is not root and node.tail:
-                    _add(runs[-1], node.tail, links)
+    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        tag = node.tag
+        if event == "start":
+            tag = _name(tag)
+            if tag in SKIPPED:
+                walker.skip_subtree()  # its end event adds its tail
                 continue
             if tag in BLOCK_LEVEL and node is not root:
                 flush(runs[-1])
-                runs.append(_Run(node))
+                runs.append(_Run(node, tag))
             elif tag == "br":
                 runs[-1].parts.append(" ")
             elif tag == "a":
                 links += 1
-            if node.text:
-                _add(runs[-1], node.text, links)
-            stack.append((node, tag, False))
-            stack.extend((child, None, True) for child in reversed(node))
-        else:
+            text = node.text
+            if text:
+                run = runs[-1]
+                run.parts.append(text)
+                if links:
+                    run.link_chars += len(text.strip())
+            continue
+        if event == "end":
+            tag = _name(tag)
             if tag in BLOCK_LEVEL and node is not root:
                 flush(runs.pop())
             elif tag == "a":
                 links -= 1
-            if node is not root and node.tail:
-                _add(runs[-1], node.tail, links)
+        if node is not root:
+            tail = node.tail
+            if tail:
+                run = runs[-1]
+                run.parts.append(tail)
+                if links:
+                    run.link_chars += len(tail.strip())
     flush(runs[0])
     return out
-
-
-def _add(run: _Run, text: str, links: int) -> None:
-    run.parts.append(text)
-    if links:
-        run.link_chars += len(text.strip())
 
 
 #: A ``<noscript>`` holding this many block-level elements is the page itself, nested inside
@@ -267,20 +280,23 @@ def recirculation_boxes(blocks: list[PageBlock], max_share: float = 0.15) -> set
     words = [len(b.text.split()) for b in blocks]
     total = sum(words) or 1
     boxes: dict[etree._Element, list[int]] = {}
-    verdict: dict[etree._Element, bool] = {}
+    # the boxes among an element and its ancestors, outermost first (memoised: blocks share
+    # their ancestors)
+    above: dict[etree._Element, tuple[etree._Element, ...]] = {}
     for i, block in enumerate(blocks):
+        chain: list[etree._Element] = []
         node: etree._Element | None = block.element
-        while node is not None:
-            is_box = verdict.get(node)
-            if is_box is None:
-                names = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
-                is_box = _tag(node) in _RECIRCULATION_TAGS and any(
-                    t in names for t in RECIRCULATION
-                )
-                verdict[node] = is_box
-            if is_box:
-                boxes.setdefault(node, []).append(i)
+        while node is not None and node not in above:
+            chain.append(node)
             node = node.getparent()
+        known = above[node] if node is not None else ()
+        for element in reversed(chain):
+            names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+            if _tag(element) in _RECIRCULATION_TAGS and any(t in names for t in RECIRCULATION):
+                known = (*known, element)
+            above[element] = known
+        for box in above[block.element]:
+            boxes.setdefault(box, []).append(i)
     found: set[int] = set()
     for members in boxes.values():
         if sum(words[i] for i in members) <= max_share * total:
