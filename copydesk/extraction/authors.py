@@ -287,6 +287,7 @@ _CREDIT_LABEL = (
 )
 _CREDIT = re.compile(rf"^{_CREDIT_LABEL}\s*(?P<names>[^:|•·]{{2,80}})$", re.I)
 _LABEL_ONLY = re.compile(rf"^{_CREDIT_LABEL}$", re.I)
+_ANY_CREDIT_LABEL = re.compile(rf"\b{_CREDIT_LABEL}", re.I)
 # What a credit line may run into: the next label ("Fotos:", "Photos:", "Tags:").
 _NEXT_LABEL = re.compile(
     r"\s+(?:fotos?|photos?|bilder?|images?|illustrations?|grafik|video|mitarbeit|"
@@ -308,10 +309,12 @@ def labelled_byline(
     if page is None or not page.headline:
         return []
     first = min(start for start, _ in page.headline)
+    # one search of the text after the headline spares reading each element for a label
+    labelled = _ANY_CREDIT_LABEL.search(page.text, first) is not None
     for start, element in page.elements:
         if start < first:
             continue
-        line = _credit_line(element)
+        line = _credit_line(element) if labelled else None
         credit = _CREDIT.match(_NEXT_LABEL.sub("", line)) if line else None
         if credit:
             raw = credit["names"]
