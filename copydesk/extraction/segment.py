@@ -183,26 +183,20 @@ def segment(root: etree._Element) -> list[PageBlock]:
                 runs[-1].parts.append(" ")
             elif tag == "a":
                 links += 1
-            text = node.text
-            if text:
-                run = runs[-1]
-                run.parts.append(text)
-                if links:
-                    run.link_chars += len(text.strip())
-            continue
-        if event == "end":
-            tag = _name(tag)
-            if tag in BLOCK_LEVEL and node is not root:
-                flush(runs.pop())
-            elif tag == "a":
-                links -= 1
-        if node is not root:
-            tail = node.tail
-            if tail:
-                run = runs[-1]
-                run.parts.append(tail)
-                if links:
-                    run.link_chars += len(tail.strip())
+            piece = node.text  # an element's own text follows its start
+        else:
+            if event == "end":
+                tag = _name(tag)
+                if tag in BLOCK_LEVEL and node is not root:
+                    flush(runs.pop())
+                elif tag == "a":
+                    links -= 1
+            piece = node.tail if node is not root else None  # its tail follows its end
+        if piece:
+            run = runs[-1]
+            run.parts.append(piece)
+            if links:
+                run.link_chars += len(piece.strip())
     flush(runs[0])
     return out
 
