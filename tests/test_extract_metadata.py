@@ -72,6 +72,40 @@ from copydesk.extraction.title import headline, strip_site_name
         ),
         ("Solarserver", None, "https://www.solarserver.de/x", []),
         ("Campo Grande News", "Campo Grande News", "https://www.campograndenews.com.br/x", []),
+        # a byline's role, in brackets, after a rank or as a field of its own, names no one
+        ("Jane Porter, Print Managing Editor", None, None, ["Jane Porter"]),
+        ("Lena Probe (Content Manager)", None, None, ["Lena Probe"]),
+        ("Karl Muster Senior Autos Reporter", None, None, ["Karl Muster"]),
+        ("Pat Probe, Home and Digital Security Expert", None, None, ["Pat Probe"]),
+        ("Eva Probe, Co-founder and Chief Architect", None, None, ["Eva Probe"]),
+        ("Cort Probe; Home; Digital Security Expert", None, None, ["Cort Probe"]),
+        # degrees and credentials are no people and no part of the name
+        ("Dana Probe, MS, RD, FAND", None, None, ["Dana Probe"]),
+        ("Article by Eva Probe RN; BSN", None, None, ["Eva Probe"]),
+        ("Ma Long", None, None, ["Ma Long"]),
+        ("LD", None, None, ["LD"]),  # alone, capitals are a journalist's initials
+        ("Shelby Probe, DVM Reviewed by Molly Muster", None, None, ["Shelby Probe"]),
+        ("Karl Muster Founder", None, None, ["Karl Muster"]),
+        ("Eiliger Reporter", None, None, ["Eiliger Reporter"]),  # a role alone: a pseudonym
+        # a date's words, a page's buttons and labels, a host name: none
+        ("July; Mar; Share; About the Author; View more posts", None, None, []),
+        ("Jane Porter December", None, None, ["Jane Porter"]),
+        ("Jane Porter • March", None, None, ["Jane Porter"]),
+        ("Updated March", None, None, []),
+        ("April Ryan", None, None, ["April Ryan"]),
+        ("Recipe by Jane Porter", None, None, ["Jane Porter"]),
+        ("Gazette Desk / gazette.in / Updated:", None, None, []),
+        ("Medically reviewed by Jane Porter", None, None, []),
+        # a blog on a blog platform named after its blogger is the blogger's; another is not
+        (
+            "Jana Beispiel",
+            "Jana Beispiel",
+            "https://janabeispiel2.substack.com/p/x",
+            ["Jana Beispiel"],
+        ),
+        ("Das Nachtblatt", "Das Nachtblatt", "https://nachtblatt.wordpress.com/2016/x/", []),
+        # a name that is the host's is the site's when the field names a person too
+        ("Jane Porter; Gazette Lines", None, "https://www.gazettelines.example/x", ["Jane Porter"]),
         (None, None, None, []),
     ],
 )

@@ -14,28 +14,50 @@ from copydesk.extraction.title import site_keys, squash
 
 __all__ = ["byline", "byline_or_metadata", "labelled_byline", "people"]
 
-# Between names: ";", "|", "/", " and ", " & ", and their equivalents in other languages.
+# Between names: ";", "|", "•", "/", " and ", " & ", and their equivalents in other languages.
 _BETWEEN = re.compile(
-    r"\s*(?:[;|、，／]|\s/\s|\s+(?:and|und|et|y|e|en|og|och|i|и|ve)\s+|\s*&\s*)\s*", re.I
+    r"\s*(?:[;|、，／•]|\s/\s|\s+(?:and|und|et|y|e|en|og|och|i|и|ve)\s+|\s*&\s*)\s*", re.I
 )
 _PREFIX = re.compile(
-    r"^(?:(?:written|text|words|reporting|story|interview|photos?|fotos?)\s+)?"
+    r"^(?:(?:written|text|words|reporting|story|interview|photos?|fotos?|article|recipe|"
+    r"post|essay|column)\s+)?"
     r"(?:by|von|vom|durch|escribe|escrito por|par|por|di|da|de|door|av|af|przez|автор|auteur|"
     r"autor|author|autorin|autor/in|autor\*in|interview|text|texte|reporter)\s*[:\-–]?\s+",
     re.I,
 )
+# A byline's role or job title: in brackets or opened by a rank after the name ("Lance Ryan
+# (Content Manager)", "Keith Barry Senior Autos Reporter"), or a field of its own ("Sean Peek,
+# Senior Analyst", "Paul Frew, Home and Digital Security Expert"), which names no one.
+_ROLE = (
+    r"\b(?:correspondents?|columnists?|writers?|editors?|editor-in-chief|analysts?|experts?|"
+    r"reporters?|journalists?|contributors?|specialists?|strategists?|managers?|directors?|"
+    r"producers?|redakteur(?:in)?|korrespondent(?:in)?|journaliste|rédact(?:eur|rice)|"
+    r"redactor(?:a)?|periodista|giornalista|corresponsal|co-?founder|founder|ceo|reviewers?|"
+    r"attorney|consultant|dietitian|architects?)\b"
+)
+_ROLE_AFTER_NAME = re.compile(
+    rf"\s*\([^()]*{_ROLE}[^()]*\)|\s+(?:senior|chief|managing|contributing|associate|deputy|"
+    rf"executive|lead|head|principal|freelance|staff|former)\b[^;,|()]*{_ROLE}[^;,|()]*"
+    r"|\s+(?:co-?founder|founder|ceo)\b[^;,|()]*",
+    re.I,
+)
+# (a one-word field before it is the role's start, cut off at its "and": "Home; Digital
+# Security Expert"); a role alone may be a pseudonym ("Rasender Reporter")
+_ROLE_FIELD = re.compile(rf"([;,|])(?:\s*[^\W\d_]+\s*;)?[^;,|]*{_ROLE}[^;,|]*", re.I)
 # Bylines that name no person: desks, staff, agencies' generic credits, form debris.
 _NOT_PERSON = re.compile(
     r"^(?:the\s+)?(?:staff|staff writers?|staff reporter|editorial( team| staff| board)?|"
     r"editors?|redaktion|redacci[oó]n|r[eé]daction|redazione|newsroom|news desk|"
     r"national desk|web desk|digital desk|desk|team|admin(istrator)?|agencies|agency|wire|"
     r"wires|name|human|submitted|print|updated|guest|guest author|contributor|"
-    r"contributors|anonymous|unknown|none|null|"
+    r"contributors|anonymous|unknown|none|null|share|follow|subscribe|menu|more|"
     # news agencies (docs/devsets.md: not people)
     r"dpa|afp|ap|apa|efe|kna|epd|sid|ansa|reuters|jiji|kyodo|xinhua|upi|ddp|ots)$"
     r"|\b(?:staff|desk|redaktion|redacci[oó]n|r[eé]daction|redazione|newsroom|editorial|"
     r"webteam|pressestelle|posted|no author|unbenannt|gmbh|verlag|newsdesk|zvg|agencia|agence|"
-    r"nachrichtenagentur|wire|newswire|correspondents?|columnists?|writers?)\b"
+    r"nachrichtenagentur|wire|newswire|reviewed by|fact[- ]?checked by|authors?|"
+    r"(?:more|all|view) posts)\b"
+    r"|\b(?:correspondents?|columnists?|writers?)\b"
     # organisations named by a publishing word at the end ("TOUR Magazin", "NMB-Media")
     r"|\b(?:media|magazine?|zeitung|online)$",
     re.I,
@@ -66,7 +88,9 @@ _BLOG_HOST = re.compile(
 )
 _FIELDS = re.compile(r"[;,|]")
 _URLISH = re.compile(r"https?\b|www\b|\.(?:com|org|net|de|fr|co|uk)\b|@|\b(?:com|de)$", re.I)
+_DOMAIN = re.compile(r"\w\.[a-z]{2,}\b")  # a host name ("etimes.in"), not "J.R. Stone"
 _DIGIT = re.compile(r"\d")
+_TRAILING_DIGITS = re.compile(r"\d+$")
 _LAST_FIRST = re.compile(r"^([^\s,]+(?:[\s-][^\s,]+)?),\s*([^\s,]+(?:\s[^\s,]+)?)$")
 _SPACES = re.compile(r"\s+")
 _MAX_WORDS = 5
@@ -75,16 +99,31 @@ _MAX_WORDS = 5
 # A reading-time or update label run into the byline ("José Miguel Wilson Tiempo de lectura:
 # 4 min", "Sarah Yang Updated on …").
 _READING_TIME = re.compile(
-    r"\s+(?:tiempo de lectura|lesezeit|lesedauer|reading time|temps de lecture|"
+    r"(?:^|\s+)(?:tiempo de lectura|lesezeit|lesedauer|reading time|temps de lecture|"
     r"tempo di lettura|\d+\s*min\.?\s+read|(?:last\s+)?updated|actualizado|aktualisiert|atualizado|"
     r"mis à jour)\b.*$",
     re.I,
 )
 
 
+# Degrees and credentials after a name ("Shelby Loos, DVM", "Cara Dumaplin RN, BSN") name no
+# one and are no part of the name; alone they may be initials ("LD"). Case-sensitive: "Li Ma".
+_CREDENTIAL = (
+    r"(?:MD|M\.D\.|DO|DVM|VMD|DDS|RN|BSN|MSN|NP|PA-C|PhD|Ph\.D\.|MS|MSc|MA|BA|BSc|MPH|MBA|RD|"
+    r"RDN|LD|CPA|CFP|JD|Esq|FAND|FACP|FACS|FACLM|FOMA|DABOM|DACVB|LVT|VTS|CSCS|LCSW|LPC)"
+)
+_COMMAS = re.compile(r"\s*,(?:\s*,)+")
+_CREDENTIAL_AFTER = re.compile(rf"(?<=\S)(?:\s*[,;]\s*|\s+){_CREDENTIAL}(?=[\s,;|]|$)")
+# A month after a name of two or more words ("Jordana Cepelewicz December"): a date's start.
+_MONTH_WORD = re.compile(rf"^(?:{_MONTH})\.?$", re.I)
+
+
 def _tidy(name: str) -> str:
     name = _READING_TIME.sub("", name)
     name = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip(" \t,.:;-–—·|©~/")
+    words = name.split()
+    if len(words) >= 3 and _MONTH_WORD.match(words[-1]):
+        name = " ".join(words[:-1])
     while True:
         stripped = _PREFIX.sub("", name)
         if stripped == name:
@@ -95,7 +134,9 @@ def _tidy(name: str) -> str:
 def _is_person(name: str, named: set[str], hosts: set[str]) -> bool:
     if len(name) < 2 or len(name.split()) > _MAX_WORDS:
         return False
-    if _URLISH.search(name) or _DIGIT.search(name) or _NOT_PERSON.search(name):
+    if _URLISH.search(name) or _DOMAIN.search(name) or _DIGIT.search(name):
+        return False
+    if _NOT_PERSON.search(name) or _CALENDAR.match(name):
         return False
     if _NOT_BYLINE.search(name) or _COMPANY.search(name):
         return False
@@ -128,8 +169,10 @@ def people(raw: str | None, site_name: str | None = None, url: str | None = None
     """The people named in ``raw`` (trafilatura's "; "-joined author string), in order.
 
     Lists are split ("A, B and C", "A; B", "A / B"), "Last, First" reordered, bylines'
-    prefixes ("By", "Von") removed, duplicates dropped ("Sophie Foster, Sophie-Foster"), and
-    what names no person is left out: URLs, the site's own name, desks and "Staff".
+    prefixes ("By", "Von") and roles ("Senior Analyst") removed, duplicates dropped ("Sophie
+    Foster, Sophie-Foster"), and what names no person is left out: URLs, the site's own name,
+    desks and "Staff". On a blog platform, a blog named after its blogger ("Marco Bambini"
+    on marcobambini.substack.com) is the blogger's, so its name is the author's.
     """
     if not raw:
         return []
@@ -137,10 +180,15 @@ def people(raw: str | None, site_name: str | None = None, url: str | None = None
     host = urlsplit(url).hostname or "" if url else ""
     if blog := _BLOG_HOST.search(host):
         hosts.discard(blog["user"])  # a blog platform's subdomain is its blogger's handle
+        if site_name and _TRAILING_DIGITS.sub("", squash(blog["user"])) == squash(site_name):
+            named.discard(squash(site_name))  # the blog is named after its blogger
     elif len(label := host.removeprefix("www.").split(".")[0]) == 3:
         named.add(label)  # a short host (swr.de) names the site as its name would
     if squash(raw) in named:
         return []  # the site's name cut in two ("Jobs & Hire" read as "Jobs; Hire")
+    raw = _ROLE_FIELD.sub(r"\1", _ROLE_AFTER_NAME.sub("", raw))
+    raw = _CREDENTIAL_AFTER.sub(",", _CREDENTIAL_AFTER.sub(",", raw))
+    raw = _COMMAS.sub(",", raw).strip(" ,")
     if any(_COUNTRY.match(_tidy(part)) for part in _FIELDS.split(raw)):
         return []
     out: list[str] = []
@@ -152,6 +200,8 @@ def people(raw: str | None, site_name: str | None = None, url: str | None = None
             continue
         seen.add(key)
         out.append(name)
+    if len(out) > 1:  # a name that is the host's is the site's when it names a person too
+        out = [n for n in out if squash(n) not in hosts]  # ("Benjamin Johnson; Atlas Van Lines")
     return out
 
 
@@ -181,6 +231,8 @@ _WEEKDAY = (
     r"samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
     r"mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun"
 )
+# A name that is a month or a weekday ("July", "Mar"): a date's word read as a byline.
+_CALENDAR = re.compile(rf"^(?:(?:{_MONTH}|{_WEEKDAY})\.?\s*)+$", re.I)
 _DATE_TAIL = re.compile(
     rf"[\s,|•·]+(?:(?:{_WEEKDAY})\.?,?\s+)?(?:(?:{_MONTH})\.?,?\s+)?\d.*$|^\d.*$", re.I
 )
