@@ -209,16 +209,60 @@ def test_publication_day_at_the_pages_offset() -> None:
     assert publication_day("2018-06-18", html, page) == "2018-06-19"
 
 
+def _without_markup(body: str) -> str | None:
+    html = f"<html><body>{body}</body></html>"
+    return publication_day(None, html, page_text(lxml_html.fromstring(html), "Wind farm opens"))
+
+
 def test_publication_day_without_markup() -> None:
     """Without a day in the markup or URL, a date the page labels as its publication is its
-    own; an unlabelled date line stays a guess (:func:`guessed_day`)."""
-    html = "<html><body><h1>Wind farm opens</h1><p>Pressemitteilung vom 25. Januar 2022</p>"
-    page = page_text(lxml_html.fromstring(html), "Wind farm opens")
-    assert publication_day(None, html, page) == "2022-01-25"
-    html = "<html><body><h1>Wind farm opens</h1><p>By A. Writer</p><p>25.01.2022</p>"
-    page = page_text(lxml_html.fromstring(html), "Wind farm opens")
-    assert publication_day(None, html, page) is None
+    own, and so is its dateline; another unlabelled date line stays a guess
+    (:func:`guessed_day`)."""
+    labelled = "<h1>Wind farm opens</h1><p>Pressemitteilung vom 25. Januar 2022</p>"
+    assert _without_markup(labelled) == "2022-01-25"
+    byline = "<h1>Wind farm opens</h1><p>By A. Writer</p><p>25.01.2022</p>"
+    assert _without_markup(byline) == "2022-01-25"
+    assert _without_markup(f"<h1>Wind farm opens</h1>{_TEASER}<p>25.01.2022</p>") is None
     assert publication_day(None, "<html><body><p>x</p></body></html>", None) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a dateline: the date line right under the headline, after a place or a byline
+        ("<h1>Wind farm opens</h1><p>Hamburg, 2. November 2021</p>", "2021-11-02"),
+        ("<h1>Wind farm opens</h1><div>Anna Writer</div><div>Dec 17, 2025</div>", "2025-12-17"),
+        # ... in the signs for year, month and day
+        ("<h1>Wind farm opens</h1><p>2020年07月03日</p>", "2020-07-03"),
+        ("<h1>Wind farm opens</h1><span>2021년 3월 9일</span>", "2021-03-09"),
+        # not after a sentence, nor further down than a dateline goes
+        (
+            "<h1>Wind farm opens</h1><p>The mayor was there. More soon</p><p>2. November 2021</p>",
+            None,
+        ),
+        (f"<h1>Wind farm opens</h1>{_TEASER}<p>2. November 2021</p>", None),
+        # right above the headline, in an element its class or id names as a date
+        (
+            '<p class="published-date">/ martes 17 de marzo de 2020</p><h1>Wind farm opens</h1>',
+            ("2020-03-17"),
+        ),
+        (
+            '<div class="post-meta"><span>15 августа 2016</span></div><h1>Wind farm opens</h1>',
+            ("2016-08-15"),
+        ),
+        # ... else it may be the day the page was viewed, in its header: a guess
+        ("<p>Montag, 21. September 2020</p><h1>Wind farm opens</h1>", None),
+        # "Datum" as the label of its own (a definition list)
+        (
+            f"<h1>Wind farm opens</h1>{_TEASER * 2}<dl><dt>Datum</dt><dd>12.01.2017</dd></dl>",
+            ("2017-01-12"),
+        ),
+        # a revision is an update
+        ("<h1>Wind farm opens</h1><p>Date of Last Revision: August 9, 2017</p>", None),
+    ],
+)
+def test_publication_day_shown_without_markup(body: str, expected: str | None) -> None:
+    assert _without_markup(body) == expected
 
 
 def test_stated_days() -> None:

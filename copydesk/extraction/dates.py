@@ -137,7 +137,9 @@ _DATELINE = re.compile(
     r"(?<!\d)(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>(?:19|20)\d\d)(?!\d)"
     rf"|(?<!\d)(?P<d2>\d{{1,2}})\.?\s(?:de\s)?(?P<m2>{_MONTH})\.?\s(?:de\s)?(?P<y2>(?:19|20)\d\d)(?!\d)"
     rf"|\b(?P<m3>{_MONTH})\.?\s(?P<d3>\d{{1,2}}),?\s(?P<y3>(?:19|20)\d\d)(?!\d)"
-    r"|(?<!\d)(?P<y4>(?:19|20)\d\d)-(?P<m4>\d\d)-(?P<d4>\d\d)(?!\d)",
+    r"|(?<!\d)(?P<y4>(?:19|20)\d\d)-(?P<m4>\d\d)-(?P<d4>\d\d)(?!\d)"
+    # year first with the signs for year, month and day (Chinese, Japanese, Korean)
+    r"|(?<!\d)(?P<y5>(?:19|20)\d\d)\s?[年년]\s?(?P<m5>\d{1,2})\s?[月월]\s?(?P<d5>\d{1,2})\s?[日일]",
     re.I,
 )
 # A dateline starts within a few words after the headline ("Datum: ", "Hamburg, ", a byline);
@@ -167,7 +169,7 @@ def dateline_day(text: str, headline: str | None) -> str | None:
 def _day(match: re.Match[str]) -> str | None:
     """The day (YYYY-MM-DD) a `_DATELINE` match names, or None when it is no calendar day."""
     groups = match.groupdict()
-    for suffix in ("", "2", "3", "4"):
+    for suffix in ("", "2", "3", "4", "5"):
         if groups[f"y{suffix}"]:
             month = groups[f"m{suffix}"]
             number = int(month) if month.isdigit() else _MONTHS[month.lower()]
@@ -222,12 +224,12 @@ def guessed_day(page: PageText | None) -> str | None:
 _PUBLISHED_LABEL = re.compile(
     r"ver[öo]ffentlicht|erschienen|erstellt am|publiziert|pressemitteilung|"
     r"pressemeldung|published|posted|mise en ligne|publi[ée]|publicado|pubblicato|"
-    r"gepubliceerd|опубликовано|\bdatum:",
+    r"gepubliceerd|опубликовано|\bdatum(?::|\s*$)",
     re.I,
 )
 _UPDATE_LABEL = re.compile(
     r"aktualisiert|update|ge[äa]ndert|[äa]nderung|mis à jour|actualiz|aggiornat|bijgewerkt|"
-    r"обновлено|ausdruck|gedruckt|printed|abgerufen|accessed|retrieved",
+    r"обновлено|revis|ausdruck|gedruckt|printed|abgerufen|accessed|retrieved",
     re.I,
 )
 _SHOWN_BEFORE = 20
@@ -251,30 +253,37 @@ def shown_day(
     ``_SHOWN_AFTER`` characters after the headline (or right above it, ``_SHOWN_BEFORE``).
     Never a date labelled as an update, a date under an embedded post's credit, nor a day
     the page's markup gives as a modification (``modified``) and not as the publication
-    (``published``; see :func:`stated_days`). An unlabelled date counts only beside the
-    headline's ``<h1>`` (else its first place): a repeat of the headline's text in a list of
-    related stories sits beside their dates. With ``labelled_only``, only a labelled one.
+    (``published``; see :func:`stated_days`). An unlabelled
+    date counts only beside the headline's ``<h1>`` (else its first place): a repeat of the
+    headline's text in a list of related stories sits beside their dates. With
+    ``labelled_only``, only a labelled one or a dateline: an unlabelled date line starting at
+    most ``_AFTER_HEADLINE`` characters after the headline, with no sentence between.
     """
     return _pick(_shown(page), published, modified, labelled_only)
 
 
 def _pick(
-    candidates: list[tuple[bool, int, str]],
+    candidates: list[tuple[bool, int, str, bool]],
     published: Collection[str],
     modified: Collection[str],
     labelled_only: bool,
 ) -> str | None:
-    """The nearest labelled candidate, else the nearest unlabelled one (not ``labelled_only``),
-    leaving out the days given as a modification only."""
+    """The nearest labelled candidate, else the nearest unlabelled one (only a dateline with
+    ``labelled_only``), leaving out the days given as a modification only."""
     kept = [c for c in candidates if c[2] not in modified or c[2] in published]
-    labelled = [(distance, day) for is_labelled, distance, day in kept if is_labelled]
-    plain = [(distance, day) for is_labelled, distance, day in kept if not is_labelled]
-    best = labelled or ([] if labelled_only else plain)
+    labelled = [(distance, day) for is_labelled, distance, day, _ in kept if is_labelled]
+    plain = [
+        (distance, day)
+        for is_labelled, distance, day, dateline in kept
+        if not is_labelled and (dateline or not labelled_only)
+    ]
+    best = labelled or plain
     return min(best, key=lambda c: c[0])[1] if best else None  # the first of equals
 
 
-def _shown(page: PageText | None) -> list[tuple[bool, int, str]]:
-    """(labelled, distance, day) of each date line :func:`shown_day` may take, in page order."""
+def _shown(page: PageText | None) -> list[tuple[bool, int, str, bool]]:
+    """(labelled, distance, day, dateline) of each date line :func:`shown_day` may take, in
+    page order."""
     if page is None or not page.headline:
         return []
     h1 = {(start, start + len(run)) for start, run, in_h1 in page.runs if in_h1}
@@ -302,15 +311,53 @@ def _shown(page: PageText | None) -> list[tuple[bool, int, str]]:
         if _PUBLISHED_LABEL.search(label):
             distance = page.distance(start, end, _GUESS_BEFORE, _GUESS_AFTER)
             if distance is not None:
-                found.append((True, distance, day))
+                found.append((True, distance, day, False))
             continue
         distance = beside.distance(start, end, 0, _SHOWN_AFTER)
-        if distance is None:  # above the headline: a dateline, or the day the page was viewed
-            distance = beside.distance(start, end, _SHOWN_BEFORE, 0)
-            distance = None if distance is None else distance + _SHOWN_BEFORE
         if distance is not None:
-            found.append((False, distance, day))
+            found.append((False, distance, day, _dateline(page, i, distance)))
+            continue
+        # above the headline: a dateline, or the day the page was viewed (in the header)
+        distance = beside.distance(start, end, _SHOWN_BEFORE, 0)
+        if distance is not None:
+            found.append((False, distance + _SHOWN_BEFORE, day, _marked(page, start)))
     return found
+
+
+# The class or id of an element holding a date ("published-date", "post-date", "dateline",
+# "entry-meta", "timestamp"), as htmldate's cues read them.
+_DATE_CLASS = re.compile(r"date|datum|time|publi|posted|fecha|meta", re.I)
+_MARK_LEVELS = 3  # the date's own element and two around it
+
+
+def _marked(page: PageText, start: int) -> bool:
+    """Whether the run at ``start`` sits in an element whose class or id names a date: the
+    element whose text starts last at or before it, or one of its parents."""
+    index = bisect_right(page.elements, start, key=lambda item: item[0]) - 1
+    element = page.elements[index][1] if index >= 0 else None
+    for _ in range(_MARK_LEVELS):
+        if element is None:
+            return False
+        if _DATE_CLASS.search(f"{element.get('class', '')} {element.get('id', '')}"):
+            return True
+        element = element.getparent()
+    return False
+
+
+def _dateline(page: PageText, index: int, gap: int) -> bool:
+    """Whether the date line at ``page.runs[index]``, ``gap`` characters after the headline,
+    is its dateline: it starts at most ``_AFTER_HEADLINE`` characters after the headline,
+    and what lies between is a few words without a sentence (a place, a byline)."""
+    if gap > _AFTER_HEADLINE:
+        return False
+    start = page.runs[index][0]
+    between = []
+    for offset, run, _ in reversed(page.runs[max(0, index - _DATELINE_WORDS) : index]):
+        if offset < start - gap:
+            break
+        between.append(run)
+    text = " ".join(reversed(between)) + " "
+    return len(text.split()) <= _DATELINE_WORDS and not _SENTENCE.search(text)
 
 
 # Where pages state a modification: OpenGraph/article meta, schema.org JSON-LD and microdata.
@@ -370,8 +417,9 @@ def publication_day(day: str | None, html: str | bytes, page: PageText | None) -
     Where the markup and the shown date disagree, the reader sees the shown one: the markup's
     is often a modification, a UTC instant whose day differs from the local one, or a day
     written month first. Where the markup and URL give no day, only a date the page labels as
-    its publication ("Veröffentlicht am", "Pressemitteilung vom") is taken; an unlabelled
-    date line is left to :func:`guessed_day`.
+    its publication ("Veröffentlicht am", "Pressemitteilung vom") or its dateline (right
+    under the headline) is taken; another unlabelled date line is left to
+    :func:`guessed_day`.
     """
     text = html if isinstance(html, str) else html.decode("utf-8", "replace")
     values = _published_values(text)
