@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 #: Bumped whenever a change to this module can change what is stored; recorded on every row so
 #: `copydesk reextract` knows which pages are stale.
-EXTRACTOR_VERSION = "12"
+EXTRACTOR_VERSION = "13"
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _HTML_LANG = re.compile(
@@ -78,6 +78,13 @@ class ExtractOptions:
     #: Shortest text of a page whose markup says it is an article (og:type, schema.org): a
     #: short real news item is kept.
     min_chars_declared: int = 150
+    #: Shortest text of a page whose markup says it is an article and whose URL names one
+    #: story (a date or a long numeric id in its path, see :mod:`copydesk.extraction.gate`):
+    #: two signals that it is one dated post, so a post of a sentence or two is kept.
+    min_chars_story: int = 100
+    #: A page whose URL names one story but whose markup says nothing: when the classifier
+    #: keeps too little, trafilatura's text is kept if it has at least this many characters.
+    min_chars_story_plain: int = 1000
     #: Pages with more text than this (characters) are refused as ``too_long``: no article is
     #: that long, a dump or a generated page can be (0: no limit).
     max_chars: int = 200_000
@@ -206,12 +213,15 @@ def _article_blocks(
     if declared and model is not None and _length(blocks) < shortest:
         # The classifier kept too little on a page that says it is an article: a real
         # article is better kept with trafilatura's text than dropped.
-        plain = (
-            clean_blocks(table.trafilatura, table.title) if options.cleanup else table.trafilatura
-        )
+        plain = _plain_blocks(table, options)
         if _length(plain) >= shortest:
             blocks = plain
     return blocks
+
+
+def _plain_blocks(table: PageTable, options: ExtractOptions) -> list[Block]:
+    """trafilatura's blocks of ``table``, cleaned of furniture."""
+    return clean_blocks(table.trafilatura, table.title) if options.cleanup else table.trafilatura
 
 
 def extract(
@@ -226,13 +236,13 @@ def extract(
             raise NotAnArticle(Reason.NOT_HTML, "binary content")
     elif not html.strip():
         raise NotAnArticle(Reason.EMPTY)
-    declared = False
+    declared = story = False
     if options.page_type_gate:
         signals = page_signals(html, url)
         reason = signals.not_article_reason
         if reason:
             raise NotAnArticle(Reason.NOT_ARTICLE_TYPE, reason)
-        declared = signals.says_article
+        declared, story = signals.says_article, signals.story_url
     shortest = options.min_chars_declared if declared else options.min_chars
     table = page_table(html, url, options.include_tables)
     _refuse_link_lists(html, table, options)
@@ -244,6 +254,15 @@ def extract(
         retry = _article_blocks(full, declared, shortest, options)
         if _length(retry) > _length(blocks):
             table, blocks = full, retry
+    if story:  # the URL names one story: a second signal besides the markup
+        if declared:
+            shortest = min(shortest, options.min_chars_story)
+        if _length(blocks) < shortest:
+            # the classifier keeps too little: trafilatura's text is the article if it is
+            # long enough (a long text when the markup says nothing)
+            plain = _plain_blocks(table, options)
+            if _length(plain) >= (shortest if declared else options.min_chars_story_plain):
+                blocks = plain
     paragraphs = [block.text for block in blocks]
     text = "\n\n".join(paragraphs)
     # measured on distinct paragraphs: a line repeated a thousand times is no article

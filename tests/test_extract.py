@@ -269,6 +269,11 @@ def test_page_signals() -> None:
     assert page_signals("<html></html>", "https://x.example/news?page=3").url_hint
     # WordPress's permalink of one post, not a page of a listing
     assert page_signals("<html></html>", "https://x.example/?p=31228").url_hint is None
+    # a URL that names one story: a date with a slug after it, or an 8+ digit id
+    for story in ("/2009/12/23/monster-talk/", "/2020-06/harbour", "/News/120200622120908039/x"):
+        assert page_signals("<html></html>", "https://x.example" + story).story_url
+    for other in ("/2020/06/", "/news/harbour", "/item/1234567", "/tag/2020/06/22/x"):
+        assert not page_signals("<html></html>", "https://x.example" + other).story_url
 
 
 def test_extraction_is_a_plain_dataclass() -> None:

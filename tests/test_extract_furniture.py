@@ -426,3 +426,47 @@ def test_the_headline_inside_a_sentence_is_kept() -> None:
     title = "Military reports advances on flanks of Bakhmut"
     block = Block("p", f"{title}, the Eastern Command spokesperson said on Sunday.")
     assert clean_blocks([Block("p", "x " * 40), block], title)[1:] == [block]
+
+
+def test_a_one_sentence_post_whose_url_names_the_story_is_kept() -> None:
+    """A post of a sentence or two is kept when its markup says article and its URL names one
+    dated story; the same page elsewhere (no date, no id in the path) is still too short."""
+    page = (
+        '<html lang="de"><head><title>Monstergespräche #3</title>'
+        '<meta property="og:type" content="article"></head><body><article>'
+        "<h1>Monstergespräche #3</h1><p>M: Wer rutscht als nächstes auf dem Glatteis aus? "
+        "Ich: Ich wette, dass du das bist. …Paff. Aua. M: Gewonnen!</p></article></body></html>"
+    )
+    result = extract(page, url="https://diary.example/2009/12/23/monstergespraeche-3/")
+    assert 100 <= len(result.text) < 150
+    with pytest.raises(NotAnArticle, match=r"too_short|no_text"):
+        extract(page, url="https://diary.example/monstergespraeche-3/")
+
+
+def test_a_long_text_is_kept_on_an_undeclared_page_whose_url_names_the_story(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No og:type, no schema.org type, and the classifier keeps nothing: trafilatura's long
+    text is the article when the URL names one story (a date or an 8+ digit id)."""
+    import copydesk.extract as module
+
+    sentences = [
+        f"The harbour board reported on Monday that cargo volume rose for the {n}th month, "
+        "helped by two new rail shuttles to inland terminals."
+        for n in range(4, 14)
+    ]
+    page = (
+        "<html><head><title>Harbour volume at a record</title></head><body>"
+        "<h1>Harbour volume at a record</h1>"
+        + "".join(f"<p>{s}</p>" for s in sentences)
+        + "</body></html>"
+    )
+    monkeypatch.setattr(module, "_block_model", lambda: _KeepsNothing())
+    for url in (
+        "https://port.example/news/120200622120908039/harbour-volume",
+        "https://port.example/2020/06/22/harbour-volume",
+    ):
+        assert extract(page, url=url).paragraphs[0] == sentences[0]
+    for url in ("https://port.example/news/harbour-volume", "https://port.example/2020/06/"):
+        with pytest.raises(NotAnArticle, match=r"too_short|no_text"):
+            extract(page, url=url)

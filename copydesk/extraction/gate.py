@@ -54,6 +54,9 @@ _NON_ARTICLE_PATH = re.compile(
 # ``?page=2`` and ``?paged=2`` are pages of a listing; ``?p=123`` is not (WordPress's own
 # permalink of one post).
 _PAGED = re.compile(r"(^|&)(page|paged)=\d+", re.I)
+# How news and blog systems name one story: a date with something after it (/2009/12/23/slug,
+# /2020-06/slug; a bare /2020/06/ is a month's archive) or a numeric id of 8+ digits.
+_STORY_PATH = re.compile(r"/(19|20)\d\d[/-](0?[1-9]|1[0-2])[/-][^/]|(^|\D)\d{8,}(\D|$)")
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class PageSignals:
     og_type: str | None
     schema_types: frozenset[str]
     url_hint: str | None
+    #: The URL's path names one story (a date or a long numeric id), not a listing.
+    story_url: bool = False
 
     @property
     def says_article(self) -> bool:
@@ -84,7 +89,7 @@ class PageSignals:
 
 
 def page_signals(html: str | bytes, url: str | None = None) -> PageSignals:
-    """Read og:type, JSON-LD ``@type`` values and listing-like URL paths."""
+    """Read og:type, JSON-LD ``@type`` values and listing-like or story-like URL paths."""
     text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
     match = _OG_TYPE.search(text)
     og_type = (match.group(1) or match.group(2) or "").strip().lower() if match else None
@@ -92,11 +97,13 @@ def page_signals(html: str | bytes, url: str | None = None) -> PageSignals:
     for value in _LD_TYPE.findall(text):
         types.update(_QUOTED.findall(value))
     hint = None
+    story = False
     if url:
         parts = urlsplit(url)
+        story = bool(_STORY_PATH.search(parts.path))
         path_match = _NON_ARTICLE_PATH.search(parts.path)
         if path_match:
             hint = path_match.group(0)
         elif _PAGED.search(parts.query):
             hint = "paged listing"
-    return PageSignals(og_type or None, frozenset(types), hint)
+    return PageSignals(og_type or None, frozenset(types), hint, story and hint is None)
