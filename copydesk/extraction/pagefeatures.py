@@ -198,7 +198,13 @@ class _Kept:
 
 def _tag(node: etree._Element) -> str:
     tag = node.tag
-    return tag.lower().rpartition("}")[2] if isinstance(tag, str) else ""
+    return _name(tag) if isinstance(tag, str) else ""
+
+
+@lru_cache(maxsize=1024)
+def _name(tag: str) -> str:
+    """A tag lower-cased, without its namespace (memoised: pages repeat them)."""
+    return tag.lower().rpartition("}")[2]
 
 
 @lru_cache(maxsize=8192)
@@ -325,13 +331,14 @@ def _comment_like(text: str, lowered: str) -> bool:
 
 
 def _text_row(
-    text: str, lowered: str, words: list[str], title_words: set[str], title_key: str
+    text: str, lowered: str, words: list[str], key: str, title_words: set[str], title_key: str
 ) -> list[float]:
-    """Features of a block's own text (``lowered``: lower-cased): counts, shape, title
-    likeness, furniture rule."""
+    """Features of a block's own text (``lowered``: lower-cased; ``key``: its words joined by
+    spaces): counts, shape, title likeness, furniture rule."""
     n_words = max(len(words), 1)
     rule = is_furniture(text)
     word_set = set(words)
+    shared = len(word_set & title_words)
     return [
         math.log1p(len(words)),
         math.log1p(len(text)),
@@ -341,8 +348,8 @@ def _text_row(
         len(_DIGIT.findall(text)) / max(len(text), 1),
         len(_CAPITALISED.findall(text)) / n_words,
         sum(map(_STOPWORDS.__contains__, words)) / n_words,
-        len(word_set & title_words) / len(word_set | title_words) if title_words else 0.0,
-        float(bool(title_key) and " ".join(words) == title_key),
+        shared / (len(word_set) + len(title_words) - shared) if title_words else 0.0,
+        float(bool(title_key) and key == title_key),
         *_RULE_COLUMNS[rule],
         float(_comment_like(text, lowered)),
     ]
@@ -358,6 +365,7 @@ def page_block_features(
         return np.zeros((0, len(PAGE_FEATURE_NAMES)))
     lowered = [b.text.lower() for b in blocks]
     words = [_WORD.findall(low) for low in lowered]
+    keys = [" ".join(w) for w in words]
     counts = np.array([len(w) for w in words], dtype=np.float64)
     total = max(float(counts.sum()), 1.0)
     kept = _Kept(kept_by_trafilatura)
@@ -366,8 +374,8 @@ def page_block_features(
     title_key = " ".join(_WORD.findall(title.lower())) if title else ""
     text = np.array(
         [
-            _text_row(b.text, low, w, title_words, title_key)
-            for b, low, w in zip(blocks, lowered, words, strict=True)
+            _text_row(b.text, low, w, key, title_words, title_key)
+            for b, low, w, key in zip(blocks, lowered, words, keys, strict=True)
         ]
     )
     log_words, log_chars = text[:, 0], text[:, 1]
@@ -422,19 +430,19 @@ def page_block_features(
             np.log1p(el_blocks[at]),
         ]
 
-    keys = [" ".join(w) for w in words]
     seen: dict[str, int] = {}
     for key in keys:
         seen[key] = seen.get(key, 0) + 1
     repeat = np.log1p(np.array([seen[k] - 1 for k in keys], dtype=np.float64))
 
-    # The headline's block: the heading (else block) most like the title.
+    # The headline's block: the heading (else block) most like the title (the Jaccard
+    # similarity of their words, the title_jaccard column).
     title_at = -1
     if title_words:
         best = 0.6
         for i, w in enumerate(words):
             if w and len(w) <= 3 * len(title_words):
-                jac = len(set(w) & title_words) / len(set(w) | title_words)
+                jac = text[i, 8]
                 if jac > best or (jac == best and blocks[i].kind == "head"):
                     best, title_at = jac, i
     index = np.arange(n, dtype=np.float64)
