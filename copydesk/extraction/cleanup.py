@@ -291,6 +291,35 @@ def trim_sentences(text: str) -> str:
 #: a pattern matches holds it once case-folded, see `_fold`): a substring test is far cheaper
 #: than the patterns, and every block of every page is tested. A rule absent here is cheap.
 _NEEDS: dict[str, tuple[str, ...]] = {
+    "share": (
+        "share",
+        "us on",
+        "app",
+        "tweet",
+        "email",
+        "print",
+        "copy link",
+        "whatsapp",
+        "facebook",
+        "twitter",
+        "x",
+        "linkedin",
+        "pinterest",
+        "follow",
+    ),
+    "label": (
+        "ad",
+        "sponsored",
+        "promoted",
+        "paid",
+        "partner content",
+        "register",
+        "sign in",
+        "log in",
+        "login",
+        "sign up",
+        "account",
+    ),
     "newsletter": (
         "sign up",
         "subscribe",
@@ -465,10 +494,14 @@ _LONGEST_CLEANUP = max(_NOTICE_WORDS, *(max_words for _, _, max_words in CLEANUP
 #: The letters that ``re.IGNORECASE`` matches to an ASCII letter but ``str.lower`` does not
 #: turn into it (see the `re` documentation on IGNORECASE).
 _FOLDS = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "K": "k"})
+_FOLDED = re.compile("[İıſK]")
 
 
 def _fold(text: str) -> str:
-    """``text`` case-folded as the patterns' IGNORECASE sees ASCII letters."""
+    """``text`` case-folded as the patterns' IGNORECASE sees ASCII letters (translated only
+    when it holds one of those letters: `str.translate` looks up every character)."""
+    if text.isascii() or not _FOLDED.search(text):
+        return text.lower()
     return text.translate(_FOLDS).lower()
 
 

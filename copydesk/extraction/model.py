@@ -234,7 +234,8 @@ class BlockModel:
 @dataclass(frozen=True)
 class _Kernel:
     """The trees renumbered so that a node's right child directly follows its left one: a step
-    down is ``first[node] + (x > threshold[node])``. Leaves loop on themselves (threshold +inf).
+    down is ``first[node] + (x > threshold[node])``. Leaves loop on themselves (threshold +inf),
+    so a pair that reached its leaf stays there whatever further steps it takes.
     """
 
     feature: np.ndarray
@@ -243,23 +244,28 @@ class _Kernel:
     internal: np.ndarray
     value: np.ndarray
     roots: np.ndarray
+    depth: np.ndarray  # (trees,) longest root-to-leaf path of each tree
 
     @classmethod
     def of(cls, model: BlockModel) -> _Kernel:
         internal = model.feature >= 0
         new = np.full(len(model.feature), -1, dtype=np.int64)
         order: list[int] = []
+        depth: list[int] = []
         for root in model.roots.tolist():
             new[root] = len(order)
             order.append(root)
-            queue = [root]
+            queue = [(root, 0)]
+            deepest = 0
             while queue:
-                node = queue.pop()
+                node, level = queue.pop()
+                deepest = max(deepest, level)
                 if internal[node]:
                     for child in (int(model.left[node]), int(model.right[node])):
                         new[child] = len(order)
                         order.append(child)
-                        queue.append(child)
+                        queue.append((child, level + 1))
+            depth.append(deepest)
         at = np.asarray(order, dtype=np.int64)
         inner = internal[at]
         return cls(  # 32-bit node numbers: half the memory traffic of the walk
@@ -269,32 +275,41 @@ class _Kernel:
             internal=inner,
             value=model.value[at],
             roots=new[model.roots].astype(np.int32),
+            depth=np.asarray(depth, dtype=np.int64),
         )
 
     def margin(self, rows: np.ndarray, start: int = 0, end: int | None = None) -> np.ndarray:
         """Sum of trees ``start`` to ``end`` for each row. Every (row, tree) pair walks down its
-        tree; pairs at a leaf drop out of the next step, so the work is the total path length,
-        not pairs x the deepest tree. The pairs still walking carry their node and row offset
-        along instead of being looked up in the full arrays at every step."""
+        tree, as many steps as the deepest of those trees (a pair at its leaf stays there);
+        every `_COMPACT` steps the pairs at a leaf drop out, so the work is close to the total
+        path length, not pairs x the deepest tree, without sorting out the pairs at every step.
+        The pairs still walking carry their node and row offset along instead of being looked
+        up in the full arrays at every step."""
         n, width = rows.shape
         roots = self.roots[start:end]
         trees = len(roots)
+        steps = int(self.depth[start:end].max()) if trees else 0
         node = np.tile(roots, n)
         flat = rows.ravel()
-        walking = np.flatnonzero(self.internal[node]).astype(np.int32)
-        at = node[walking]
-        offset = (walking // np.int32(trees)) * np.int32(width)
+        walking = np.arange(len(node))
+        at = node
+        offset = np.repeat(np.arange(n, dtype=np.int32) * np.int32(width), trees)
         take = np.take
-        while at.size:
+        for step in range(1, steps + 1):
             value = take(flat, offset + take(self.feature, at))
             at = take(self.first, at) + (value > take(self.threshold, at))
-            inner = take(self.internal, at)
-            if not inner.all():
-                leaf = ~inner
-                node[walking[leaf]] = at[leaf]
+            if step % _COMPACT == 0 and step < steps:
+                inner = take(self.internal, at)
+                node[walking] = at
                 at, offset, walking = at[inner], offset[inner], walking[inner]
+        node[walking] = at
         scores: np.ndarray = self.value[node].reshape(n, trees).sum(axis=1)
         return scores
+
+
+#: Steps of the trees' walk between two sortings-out of the (row, tree) pairs at a leaf: each
+#: costs about a step, and at every step most pairs are still walking.
+_COMPACT = 4
 
 
 def _depth(left: np.ndarray, right: np.ndarray, leaf: np.ndarray) -> int:

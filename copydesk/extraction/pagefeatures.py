@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -173,12 +173,17 @@ if len(_FEATURE_SET) != len(PAGE_FEATURE_NAMES):
     raise ValueError("PAGE_FEATURE_NAMES repeats a name")
 
 
+def _shingles(words: list[str]) -> Iterator[tuple[str, ...]]:
+    """The runs of `_SHINGLE` consecutive words, in order."""
+    return zip(*(words[k:] for k in range(_SHINGLE)), strict=False)
+
+
 class _Kept:
     """trafilatura's output as a shingle set and a padded word string, for membership."""
 
     def __init__(self, blocks: Sequence[Block]) -> None:
         words = _WORD.findall(" ".join(b.text for b in blocks).lower())
-        self.shingles = {tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)}
+        self.shingles = set(_shingles(words))
         self.padded = f" {' '.join(words)} "
 
     def share(self, words: list[str]) -> float:
@@ -187,13 +192,19 @@ class _Kept:
             return 0.0
         if len(words) < _SHINGLE:
             return float(f" {' '.join(words)} " in self.padded)
-        grams = [tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)]
-        return sum(g in self.shingles for g in grams) / len(grams)
+        found = sum(map(self.shingles.__contains__, _shingles(words)))
+        return found / (len(words) - _SHINGLE + 1)
 
 
 def _tag(node: etree._Element) -> str:
     tag = node.tag
-    return tag.lower().rpartition("}")[2] if isinstance(tag, str) else ""
+    return _name(tag) if isinstance(tag, str) else ""
+
+
+@lru_cache(maxsize=1024)
+def _name(tag: str) -> str:
+    """A tag lower-cased, without its namespace (memoised: pages repeat them)."""
+    return tag.lower().rpartition("}")[2]
 
 
 @lru_cache(maxsize=8192)
@@ -308,11 +319,26 @@ def feature_rows(columns: dict[str, np.ndarray], n: int) -> np.ndarray:
     return rows
 
 
-def _text_row(text: str, words: list[str], title_words: set[str], title_key: str) -> list[float]:
-    """Features of a block's own text: counts, shape, title likeness, furniture rule."""
+def _comment_like(text: str, lowered: str) -> bool:
+    """Whether ``text`` (``lowered``: lower-cased) reads like a comment's header or footer.
+
+    Each of `_COMMENT_LIKE`'s patterns holds a colon, "ago" or "rep" (reply, report), whose
+    letters no other letter matches under IGNORECASE: a substring test spares the search on
+    most blocks."""
+    if ":" in text or "ago" in lowered or "rep" in lowered:
+        return _COMMENT_LIKE.search(text) is not None
+    return False
+
+
+def _text_row(
+    text: str, lowered: str, words: list[str], key: str, title_words: set[str], title_key: str
+) -> list[float]:
+    """Features of a block's own text (``lowered``: lower-cased; ``key``: its words joined by
+    spaces): counts, shape, title likeness, furniture rule."""
     n_words = max(len(words), 1)
     rule = is_furniture(text)
     word_set = set(words)
+    shared = len(word_set & title_words)
     return [
         math.log1p(len(words)),
         math.log1p(len(text)),
@@ -322,10 +348,10 @@ def _text_row(text: str, words: list[str], title_words: set[str], title_key: str
         len(_DIGIT.findall(text)) / max(len(text), 1),
         len(_CAPITALISED.findall(text)) / n_words,
         sum(map(_STOPWORDS.__contains__, words)) / n_words,
-        len(word_set & title_words) / len(word_set | title_words) if title_words else 0.0,
-        float(bool(title_key) and " ".join(words) == title_key),
+        shared / (len(word_set) + len(title_words) - shared) if title_words else 0.0,
+        float(bool(title_key) and key == title_key),
         *_RULE_COLUMNS[rule],
-        float(bool(_COMMENT_LIKE.search(text))),
+        float(_comment_like(text, lowered)),
     ]
 
 
@@ -337,7 +363,9 @@ def page_block_features(
     n = len(blocks)
     if not n:
         return np.zeros((0, len(PAGE_FEATURE_NAMES)))
-    words = [_WORD.findall(b.text.lower()) for b in blocks]
+    lowered = [b.text.lower() for b in blocks]
+    words = [_WORD.findall(low) for low in lowered]
+    keys = [" ".join(w) for w in words]
     counts = np.array([len(w) for w in words], dtype=np.float64)
     total = max(float(counts.sum()), 1.0)
     kept = _Kept(kept_by_trafilatura)
@@ -345,7 +373,10 @@ def page_block_features(
     title_words = set(_WORD.findall(title.lower())) if title else set()
     title_key = " ".join(_WORD.findall(title.lower())) if title else ""
     text = np.array(
-        [_text_row(b.text, w, title_words, title_key) for b, w in zip(blocks, words, strict=True)]
+        [
+            _text_row(b.text, low, w, key, title_words, title_key)
+            for b, low, w, key in zip(blocks, lowered, words, keys, strict=True)
+        ]
     )
     log_words, log_chars = text[:, 0], text[:, 1]
     comment_like = text[:, -1]
@@ -399,19 +430,19 @@ def page_block_features(
             np.log1p(el_blocks[at]),
         ]
 
-    keys = [" ".join(w) for w in words]
     seen: dict[str, int] = {}
     for key in keys:
         seen[key] = seen.get(key, 0) + 1
     repeat = np.log1p(np.array([seen[k] - 1 for k in keys], dtype=np.float64))
 
-    # The headline's block: the heading (else block) most like the title.
+    # The headline's block: the heading (else block) most like the title (the Jaccard
+    # similarity of their words, the title_jaccard column).
     title_at = -1
     if title_words:
         best = 0.6
         for i, w in enumerate(words):
             if w and len(w) <= 3 * len(title_words):
-                jac = len(set(w) & title_words) / len(set(w) | title_words)
+                jac = text[i, 8]
                 if jac > best or (jac == best and blocks[i].kind == "head"):
                     best, title_at = jac, i
     index = np.arange(n, dtype=np.float64)

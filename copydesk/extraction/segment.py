@@ -263,6 +263,8 @@ RECIRCULATION = (
     "up-next",
 )
 _RECIRCULATION_TAGS = frozenset({"div", "section", "aside", "ul", "ol"})
+# any of RECIRCULATION inside a class or id (one search instead of a test for each)
+_RECIRCULATION_NAMES = re.compile("|".join(re.escape(name) for name in RECIRCULATION))
 
 
 def recirculation_boxes(blocks: list[PageBlock], max_share: float = 0.15) -> set[int]:
@@ -285,9 +287,10 @@ def recirculation_boxes(blocks: list[PageBlock], max_share: float = 0.15) -> set
             node = node.getparent()
         known = above[node] if node is not None else ()
         for element in reversed(chain):
-            names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-            if _tag(element) in _RECIRCULATION_TAGS and any(t in names for t in RECIRCULATION):
-                known = (*known, element)
+            if _tag(element) in _RECIRCULATION_TAGS:
+                names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+                if _RECIRCULATION_NAMES.search(names):
+                    known = (*known, element)
             above[element] = known
         for box in above[block.element]:
             boxes.setdefault(box, []).append(i)
