@@ -356,11 +356,13 @@ def test_bench_reports_the_heldout_sites_apart(tmp_path: Path, article_html: str
 
     urls = [f"https://site{i}.example/news/{i}" for i in range(12)]
     write_dataset(tmp_path / "data", article_html, "The river council voted on Tuesday.", urls)
-    scores = run(tmp_path / "data")
+    scores = run(tmp_path / "data", beside=True)
     heldout = sum(site_split(url) == "heldout" for url in urls)
     assert scores["pages"] == 12
     assert heldout and scores["heldout"]["pages"] == heldout
     assert set(scores["heldout"]) >= {"token_f1", "pages_without_leak", "median_ms"}
+    # trafilatura, scored beside in the same run, over the same held-out pages
+    assert scores["trafilatura"]["heldout"]["pages"] == heldout
 
 
 def test_block_exits_command_keeps_the_trees_and_flips_no_calibration_block(

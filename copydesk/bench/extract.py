@@ -34,7 +34,8 @@ Metrics (text metrics over article pages, ``page_type.primary == "article"``):
   the extractor returned something (baseline: non-empty text) vs ``page_type == "article"``.
 - ``heldout``: the same object over the pages of the sites that
   :func:`copydesk.bench.split.site_split` holds out of block-classifier training (None when
-  there are none), so figures on pages the shipped model never saw can be quoted separately.
+  there are none), so figures on pages the shipped model never saw can be quoted separately;
+  with ``beside``, ``trafilatura`` has its own ``heldout`` over the same pages.
 """
 
 from __future__ import annotations
@@ -424,6 +425,20 @@ def run(
     else:
         results = [_run_one(task) for task in tasks]
     logger.info("extracted %d pages from %s", len(results), directory)
+    out = _with_heldout(directory, results, baseline)
+    plain = [r.plain for r in results if r.plain is not None]
+    if plain:
+        out["trafilatura"] = _with_heldout(directory, plain, True)
+    if misses is not None:
+        rows = field_misses(directory, results, "copydesk" if not baseline else "trafilatura")
+        rows += field_misses(directory, plain, "trafilatura")
+        with Path(misses).open("w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    return out
+
+
+def _with_heldout(directory: Path, results: Sequence[PageResult], baseline: bool) -> dict[str, Any]:
+    """`score_pages` over all ``results``, with a ``heldout`` block over the held-out sites'."""
     out = score_pages(directory, results, baseline=baseline)
     heldout = [
         r
@@ -431,14 +446,6 @@ def run(
         if site_split(_ground_truth(directory, r.page_id).get("url")) == "heldout"
     ]
     out["heldout"] = score_pages(directory, heldout, baseline=baseline) if heldout else None
-    plain = [r.plain for r in results if r.plain is not None]
-    if plain:
-        out["trafilatura"] = score_pages(directory, plain, baseline=True)
-    if misses is not None:
-        rows = field_misses(directory, results, "copydesk" if not baseline else "trafilatura")
-        rows += field_misses(directory, plain, "trafilatura")
-        with Path(misses).open("w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     return out
 
 
