@@ -18,6 +18,12 @@ def _title(tree: object) -> str:
     return tree.xpath("//title")[0].text  # type: ignore[attr-defined,no-any-return]
 
 
+def _headline(head: str, body: str, site: str | None = None, url: str | None = None) -> str | None:
+    """The headline of a page whose title tag is the title trafilatura found."""
+    tree = _tree(head, body)
+    return headline(tree, _title(tree), site, url)
+
+
 LD = '<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{}"}}</script>'
 
 
@@ -34,11 +40,11 @@ def test_the_h1_the_json_ld_headline_names_wins_over_the_seo_title() -> None:
 
 def test_an_h1_the_title_tags_word_differently_is_the_headline() -> None:
     # the social title says most of the <h1>'s words in another order
-    tree = _tree(
+    got = _headline(
         "<title>Heat pump in an old house - when it pays | Heizblog</title>",
         "<h1>Does a heat pump pay in an old house?</h1>",
+        "Heizblog",
     )
-    got = headline(tree, _title(tree), "Heizblog", None)
     assert got == "Does a heat pump pay in an old house?"
 
 
@@ -64,64 +70,76 @@ def test_an_h1_the_title_tags_word_differently_is_the_headline() -> None:
     ],
 )
 def test_an_h1_holding_the_title_tags(h1: str, expected: str) -> None:
-    tree = _tree("<title>Cells plant triples its capacity - Battery Post</title>", f"<h1>{h1}</h1>")
-    assert headline(tree, _title(tree), "Battery Post", None) == expected
+    got = _headline(
+        "<title>Cells plant triples its capacity - Battery Post</title>",
+        f"<h1>{h1}</h1>",
+        "Battery Post",
+    )
+    assert got == expected
 
 
 def test_subtitle_byline_date_and_styles_inside_the_h1_are_not_the_headline() -> None:
-    tree = _tree(
+    got = _headline(
         "<title>Keep our lakes clean - Sailing blog</title>",
         "<h1><style>.x{color:red}</style>Keep our lakes clean "
         '<span class="entry-subtitle">A plea to the weekend crowds</span>'
         '<h4 class="author">Posted by Ann on <time>23 February 2020</time></h4></h1>',
     )
-    assert headline(tree, _title(tree), None, None) == "Keep our lakes clean"
+    assert got == "Keep our lakes clean"
 
 
 def test_the_sites_or_a_sections_name_in_an_h1_is_not_the_headline() -> None:
-    tree = _tree(
+    got = _headline(
         "<title>Liver ragout with apple, onion and mashed potatoes | Love goes through the "
         "stomach</title>",
         "<h1>Love goes through the stomach</h1>",
     )
-    got = headline(tree, _title(tree), None, None)
     assert got == "Liver ragout with apple, onion and mashed potatoes"
-    tree = _tree(
+    # a lesser heading the title tags hold whole is the headline
+    got = _headline(
         "<title>Mag.de | Culture | Literature | Book of the week: The 1619 Project</title>",
         "<h1>Literature</h1><h2>Book of the week: The 1619 Project</h2>",
+        "Mag.de",
     )
-    # a lesser heading the title tags hold whole is the headline
-    assert headline(tree, _title(tree), "Mag.de", None) == "Book of the week: The 1619 Project"
+    assert got == "Book of the week: The 1619 Project"
 
 
 def test_a_headline_after_the_site_and_section_in_the_title_is_kept() -> None:
-    tree = _tree(
+    got = _headline(
         "<title>www.office.de: The Office / Speeches / Speech of the president at the "
         "convention of the state parliaments</title>",
         "<h1>Navigation</h1><h1>Speech of the president at the convention of the state "
         "parliaments</h1>",
+        None,
+        "https://www.office.de/a",
     )
-    got = headline(tree, _title(tree), None, "https://www.office.de/a")
     assert got == "Speech of the president at the convention of the state parliaments"
 
 
 def test_a_site_name_cut_out_of_the_title_is_not_trusted() -> None:
     # trafilatura takes a title's part holding a dot for the site's name
-    tree = _tree("<title>[Review] Love is War - Longing by R. K. Lilley</title>", "")
-    got = headline(tree, _title(tree), "Longing by R. K. Lilley", None)
+    got = _headline(
+        "<title>[Review] Love is War - Longing by R. K. Lilley</title>",
+        "",
+        "Longing by R. K. Lilley",
+    )
     assert got == "[Review] Love is War - Longing by R. K. Lilley"
     # ... and a site name that is the title itself
-    tree = _tree("<title>Results: regional meeting, 19.5.2007</title>", "")
-    got = headline(tree, _title(tree), "Results: regional meeting, 19.5.2007", None)
+    got = _headline(
+        "<title>Results: regional meeting, 19.5.2007</title>",
+        "",
+        "Results: regional meeting, 19.5.2007",
+    )
     assert got == "Results: regional meeting, 19.5.2007"
 
 
 def test_a_leading_date_is_not_part_of_the_headline() -> None:
-    tree = _tree(
+    got = _headline(
         "<title>23.01.2022 - Wierer wins the last race - Biathlon Valley</title>",
         "<h1>23.01.2022 - Wierer wins the last race</h1>",
+        "Biathlon Valley",
     )
-    assert headline(tree, _title(tree), "Biathlon Valley", None) == "Wierer wins the last race"
+    assert got == "Wierer wins the last race"
 
 
 @pytest.mark.parametrize(
@@ -193,10 +211,9 @@ def test_a_hidden_h1_naming_the_site_is_not_the_headline() -> None:
 
 
 def test_a_link_home_inside_the_h1_is_not_part_of_the_headline() -> None:
-    tree = _tree(
+    got = _headline(
         "<title>Prosecutors weigh an appeal in Madrid » Local » Island Daily</title>"
         '<meta name="twitter:title" content="Prosecutors weigh an appeal in Madrid">',
         '<h1><span>Prosecutors weigh an appeal in Madrid</span><a href="/">Island Daily</a></h1>',
     )
-    got = headline(tree, _title(tree), None, None)
     assert got == "Prosecutors weigh an appeal in Madrid"
