@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from copydesk.bench.devsets import BUILDERS, build, corrections, half_of
+from copydesk.bench.devsets import BUILDERS, build, clean_answer, corrections, half_of
 from copydesk.bench.extract import run
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -57,6 +57,26 @@ def test_halves_split_by_site() -> None:
     assert half_of("https://a.example/1") == half_of("https://www.a.example/2")
     halves = {half_of(f"https://site{i}.example/") for i in range(20)}
     assert halves == {"tune", "report"}
+
+
+def test_answers_lose_invisible_characters_and_extra_spaces() -> None:
+    assert clean_answer("Genesenen\u00ad\u00adnachweise ") == "Genesenennachweise"
+    assert clean_answer("\ufeffJane\u200b  Porter\u200c\u200d\n") == "Jane Porter"
+    # the same letter written precomposed or as base and nukta reads the same
+    assert clean_answer("\u09a1\u09bc") == clean_answer("\u09dc")
+
+
+def test_build_cleans_the_asserted_answers(tmp_path: Path) -> None:
+    _newspaper_layout(tmp_path / "fetched")
+    meta_path = tmp_path / "fetched/AndyTheFactory+newspaper4k/tests/data/metadata/gazette.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["title"] = "River coun\u00adcil approves\n new flood barrier\u200b"
+    meta["authors"] = ["\ufeffJane Porter", "\u200b"]
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    build("newspaper4k", tmp_path / "fetched", tmp_path / "out")
+    gt = json.loads((tmp_path / "out/ground-truth/gazette.json").read_text(encoding="utf-8"))
+    assert gt["ground_truth"]["title"] == "River council approves new flood barrier"
+    assert gt["ground_truth"]["authors"] == ["Jane Porter"]
 
 
 def test_corrections_name_known_sets() -> None:

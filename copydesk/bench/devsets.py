@@ -18,14 +18,16 @@ import gzip
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from copydesk.bench.split import site_of
+from copydesk.extraction.cleanup import strip_invisible
 
-__all__ = ["BUILDERS", "DevPage", "build", "corrections", "half_of"]
+__all__ = ["BUILDERS", "DevPage", "build", "clean_answer", "corrections", "half_of"]
 
 _DAY = re.compile(r"(\d{4})-(\d{2})[-.](\d{2})")
 _ID_CHARS = re.compile(r"[^A-Za-z0-9]+")
@@ -54,6 +56,20 @@ def half_of(url: str | None) -> str:
     """``"tune"`` or ``"report"`` from a hash of the URL's site (a site is all on one side)."""
     digest = hashlib.sha256(site_of(url).encode("utf-8")).hexdigest()
     return "tune" if int(digest[:8], 16) % 2 == 0 else "report"
+
+
+def clean_answer(text: str) -> str:
+    """A title or a name as the reader sees it: NFC, no soft hyphens, zero-width characters or
+    BOMs, runs of whitespace as one space, none at the ends (the same headline copied from two
+    suites or pages then reads the same)."""
+    return " ".join(strip_invisible(unicodedata.normalize("NFC", text)).split())
+
+
+def _clean(page: DevPage) -> None:
+    if page.title is not None:
+        page.title = clean_answer(page.title) or None
+    if page.authors is not None:
+        page.authors = [name for name in map(clean_answer, page.authors) if name]
 
 
 def _day(value: Any) -> str | None:
@@ -229,6 +245,7 @@ def build(set_name: str, source: Path, out: Path) -> dict[str, Any]:
                 raise ValueError(f"correction of {set_name}/{page.page_id}: no field {key!r}")
             setattr(page, key, value)
             applied += 1
+        _clean(page)
         (out / "html" / f"{page.page_id}.html.gz").write_bytes(gzip.compress(page.html, mtime=0))
         (out / "ground-truth" / f"{page.page_id}.json").write_text(
             json.dumps(_ground_truth(page, set_name), ensure_ascii=False, indent=1),

@@ -54,6 +54,7 @@ from typing import Any
 
 from copydesk.bench.split import site_split
 from copydesk.extract import NotAnArticle, extract
+from copydesk.extraction.cleanup import strip_invisible
 from copydesk.maintenance import read_html
 
 __all__ = [
@@ -99,12 +100,9 @@ class PageResult:
 # ---------------------------------------------------------------- scoring primitives
 
 
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-
-
 def _tokens(text: str | None) -> list[str]:
     # soft hyphens and zero-width characters split no word, in the truth or the output
-    return _WORD.findall(_INVISIBLE.sub("", text or ""))
+    return _WORD.findall(strip_invisible(text or ""))
 
 
 def _shingles(text: str | None, n: int = 4) -> Counter[tuple[str, ...]]:
