@@ -314,8 +314,8 @@ def _confirmed(
     """``text`` (a heading) as the headline when the page's stated titles confirm it: one
     equals it, holds it (unless it is short: a section's name), or says most of it in other
     words; a title that ends the heading after a kicker is the headline without the kicker.
-    ``strict``: only a title that equals or holds it whole (a lesser heading); ``elements``:
-    the squashed texts of the heading's elements. None: not confirmed."""
+    ``strict``: only a title, or a whole part of one, that equals it (a lesser heading);
+    ``elements``: the squashed texts of the heading's elements. None: not confirmed."""
     key = squash(text)
     keys = [squash(s) for s in stated]
     if key in keys:
@@ -422,7 +422,7 @@ def headline(
         return _without_date(lead)
     sections: set[str] = set()  # headings that name the site or a section
     # the <h1>s first; then, when none is the headline, a lesser heading that a stated title
-    # equals or holds whole (a template that sets its logo or section in the <h1>)
+    # equals or has as a whole part (a template that sets its logo or section in the <h1>)
     h1s = tree.xpath(_H1)[:_HEADINGS]
     trail = [element for element in h1s if _in_trail(element)]
     passes = (
