@@ -217,3 +217,88 @@ def test_a_link_home_inside_the_h1_is_not_part_of_the_headline() -> None:
         '<h1><span>Prosecutors weigh an appeal in Madrid</span><a href="/">Island Daily</a></h1>',
     )
     assert got == "Prosecutors weigh an appeal in Madrid"
+
+
+def test_an_element_hidden_inside_the_h1_is_not_part_of_the_headline() -> None:
+    got = _headline(
+        "<title>Choir sings for the harbour | Gazette</title>",
+        "<h1><span>Choir sings for the harbour "
+        '<a href="/edit" style="display: none">Open editor</a></span></h1>',
+        "Gazette",
+    )
+    assert got == "Choir sings for the harbour"
+
+
+@pytest.mark.parametrize(
+    ("h1", "expected"),
+    [
+        # a place set as a kicker before the headline, which a title tag states alone
+        (
+            "<span>Frain</span> Fire in a house: five people rehoused",
+            "Fire in a house: five people rehoused",
+        ),
+        # a label after it
+        (
+            'Fire in a house: five people rehoused <span class="label">Subscribers</span>',
+            "Fire in a house: five people rehoused",
+        ),
+        # a subline after it, which the title tag sets apart with a dash
+        ("Fire in a house <span>Five people rehoused in the village</span>", "Fire in a house"),
+    ],
+)
+def test_an_element_the_title_tags_set_apart_is_not_part_of_the_headline(
+    h1: str, expected: str
+) -> None:
+    tree = _tree(
+        "<title>Edition Plain | Fire in a house: five people rehoused</title>"
+        '<meta property="og:title" content="Fire in a house - Five people rehoused in the village">'
+        + LD.format("Frain | Fire in a house: five people rehoused"),
+        f"<h1>{h1}</h1>",
+    )
+    assert headline(tree, _title(tree)) == expected
+
+
+def test_a_site_name_holding_the_title_is_not_the_sites() -> None:
+    # trafilatura's site name is the title tag's first parts ("Headline | Section")
+    tree = _tree(
+        "<title>Beheading in the name of the prophet | World | Politics | Weekly</title>",
+        "<h1>Beheading in the name of the prophet</h1>",
+    )
+    got = headline(
+        tree,
+        "Beheading in the name of the prophet",
+        "Beheading in the name of the prophet | World | Politics",
+    )
+    assert got == "Beheading in the name of the prophet"
+
+
+def test_an_h1_in_the_breadcrumb_trail_yields_to_the_heading_shown() -> None:
+    head = (
+        '<title>Singer and actor split: "Never again"</title>'
+        '<meta property="og:title" content="&quot;Never again&quot;: Singer and actor split">'
+    )
+    trail = (
+        '<ol class="breadcrumbs"><li>News</li>'
+        '<li><h1>Singer and actor split: "Never again"</h1></li></ol>'
+    )
+    got = _headline(
+        head, f'{trail}<h1>Tonight</h1><h2>"Never again": Singer and actor split</h2>', "Tonight"
+    )
+    assert got == '"Never again": Singer and actor split'
+    # ... but names the article where no heading shown says a title's whole part
+    got = _headline(head, f"{trail}<h2>What they said</h2>")
+    assert got == 'Singer and actor split: "Never again"'
+
+
+def test_the_heading_before_the_text_naming_another_story_is_not_the_headline() -> None:
+    tree = _tree(
+        "<title>Emergency protocol on a bus of the west line - City</title>"
+        '<meta property="og:title" content="Emergency protocol on a bus of the west line">',
+        "",
+    )
+    ticker = "Subscribe to the paper at home: call 425-0101"
+    got = headline(tree, "Emergency protocol on a bus of the west line", None, None, ticker)
+    assert got == "Emergency protocol on a bus of the west line"
+    # a heading before the text that shares the story's words is still taken
+    lead = "Bus of the west line stopped after an emergency"
+    assert headline(tree, "Emergency protocol on a bus of the west line", None, None, lead) == lead

@@ -54,6 +54,7 @@ def _is_site(part: str, keys: set[str]) -> bool:
     )
 
 
+_CJK_RUN = re.compile(rf"[{_CJK}]{{2,}}")
 _CJK_SITE = re.compile(rf"^[{_CJK}]{{2,6}}$")  # "新华网", "人民日报": a site name in its script
 
 
@@ -120,14 +121,29 @@ _HIDDEN = re.compile(r"hidden|sr-only|screen-reader|colon|dash", re.I)
 _HIDDEN_HEADING = re.compile(r"hide|hidden|sr-only|screen-reader|visually-hidden|aural", re.I)
 _PUNCTUATION = re.compile(r"^[\W_]*$")
 _UNSEEN = frozenset({"style", "script", "noscript", "template", "time"})
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
+# the page's navigation trail, which may set the article's name as an <h1> of its own
+_TRAIL = re.compile(r"breadcrumb", re.I)
+_EDGE_MARKS = re.compile(r"^[\s:|\-–—·•/]+|[\s:|\-–—·•/]+$")
 
 
 def _text(element: Any) -> str:
     return " ".join(" ".join(element.itertext()).split())
 
 
-def _headline_text(h1: Any) -> tuple[str, bool]:
-    """The ``<h1>``'s text without its kicker and subline elements, and whether it had any."""
+def _unseen(element: Any) -> bool:
+    """``element`` is not shown: a style sheet or script, or hidden by its attributes (an
+    editor's button set inside the heading with ``display: none``)."""
+    return (
+        element.tag in _UNSEEN
+        or element.get("hidden") is not None
+        or bool(_DISPLAY_NONE.search(element.get("style") or ""))
+    )
+
+
+def _headline_text(h1: Any, skip: Any = None) -> tuple[str, bool]:
+    """The ``<h1>``'s text without its kicker and subline elements, and whether it had any;
+    ``skip``: an element of it left out too."""
     parts: list[str] = []
     kicker = False
 
@@ -139,7 +155,7 @@ def _headline_text(h1: Any) -> tuple[str, bool]:
                     parts.append(child.tail)
                 continue
             cls = child.get("class") or ""
-            if child.tag in _UNSEEN or _BESIDE.search(cls):
+            if child is skip or _unseen(child) or _BESIDE.search(cls):
                 pass  # a style sheet, the subtitle, byline or date set inside the heading
             elif _KICKER.search(cls):
                 kicker = True
@@ -154,6 +170,34 @@ def _headline_text(h1: Any) -> tuple[str, bool]:
         parts.append(h1.text)
     walk(h1)
     return " ".join(" ".join(parts).split()), kicker
+
+
+def _set_apart(heading: Any, text: str, stated: list[str], tags: list[str]) -> str | None:
+    """``heading`` without its first or last element (a kicker, label or subline set inside
+    it: "<span>Place</span> Headline", "Headline <span>Subscribers</span>") when a stated
+    title, or a part of one, says exactly the rest. None: no such rest."""
+    children = [c for c in heading if isinstance(c.tag, str) and not _unseen(c)]
+    if not children:
+        return None
+    ends = []
+    if not (heading.text or "").strip():
+        ends.append(children[0])
+    if not (children[-1].tail or "").strip() and children[-1] not in ends:
+        ends.append(children[-1])
+    if not ends:
+        return None
+    said = {squash(part) for s in stated for part in (s, *_parts(s))}
+    for end in ends:
+        rest = _EDGE_MARKS.sub("", _headline_text(heading, skip=end)[0])
+        key = squash(rest)
+        if (
+            key in said
+            and key != squash(text)
+            and len(rest.split()) >= _CRUMB_WORDS
+            and not _is_section(key, tags)
+        ):
+            return rest
+    return None
 
 
 def _without_site_suffix(text: str, declared: str | None) -> str:
@@ -219,7 +263,7 @@ def _trusted_site_name(site_name: str | None, title: str | None) -> str | None:
     if not site_name:
         return None
     key = squash(site_name)
-    if title and key == squash(title):
+    if title and squash(title) and squash(title) in key:  # the title, or holds it
         return None
     if _INITIAL.search(site_name):  # a person's initials: a headline's words
         return None
@@ -270,14 +314,17 @@ def _confirmed(
     """``text`` (a heading) as the headline when the page's stated titles confirm it: one
     equals it, holds it (unless it is short: a section's name), or says most of it in other
     words; a title that ends the heading after a kicker is the headline without the kicker.
-    ``strict``: only a title that equals or holds it whole (a lesser heading); ``elements``:
-    the squashed texts of the heading's elements. None: not confirmed."""
+    ``strict``: only a title, or a whole part of one, that equals it (a lesser heading);
+    ``elements``: the squashed texts of the heading's elements. None: not confirmed."""
     key = squash(text)
     keys = [squash(s) for s in stated]
     if key in keys:
         return text
-    if strict:
-        return text if any(key in k for k in keys) and len(key) >= shortest else None
+    if strict:  # a whole part of a title: "Site | Section | Headline", "Kicker: Headline"
+        parts = {
+            squash(part) for state in stated for part in (*_parts(state), *_SEPARATORS.split(state))
+        }
+        return text if key in parts and len(key) >= shortest else None
     holders = [k for k in keys if key in k]
     if holders and (
         after_kicker
@@ -375,9 +422,17 @@ def headline(
         return _without_date(lead)
     sections: set[str] = set()  # headings that name the site or a section
     # the <h1>s first; then, when none is the headline, a lesser heading that a stated title
-    # equals or holds whole (a template that sets its logo or section in the <h1>)
-    for path, strict in ((_H1, False), (_H2, True)):
-        for element in tree.xpath(path)[:_HEADINGS]:
+    # equals or has as a whole part (a template that sets its logo or section in the <h1>)
+    h1s = tree.xpath(_H1)[:_HEADINGS]
+    trail = [element for element in h1s if _in_trail(element)]
+    passes = (
+        ([e for e in h1s if e not in trail], False),
+        ([e for e in tree.xpath(_H2)[:_HEADINGS] if not _in_trail(e)], True),
+        # an <h1> in the breadcrumb trail names the article where no heading shown with it does
+        (trail, False),
+    )
+    for headings, strict in passes:
+        for element in headings:
             text, kicker = _headline_text(element)
             text = _without_site_suffix(text, declared)  # "Headline – Artlyst"
             key = squash(text)
@@ -393,6 +448,9 @@ def headline(
             if _is_section(key, tags) and key not in {squash(s) for s in tags[:1] + headlines}:
                 sections.add(key)  # the site's or a section's name, set after the headline
                 continue
+            rest = _set_apart(element, text, stated, tags)
+            if rest:
+                return _without_date(rest)
             # the title tags put a kicker before a short headline: "Siemens und Adani: Kaeser …"
             after_kicker = kicker or any(_after_colon(c, text) for c in stated)
             elements = frozenset(
@@ -403,9 +461,34 @@ def headline(
             found = _confirmed(text, stated, tags, shortest, after_kicker, strict, elements)
             if found:
                 return _without_date(found)
-    if lead and _is_lead(lead, site, tags):
+    # the heading before the text, unless the title tags name another story (a ticker's
+    # heading set above the article)
+    if lead and _is_lead(lead, site, tags) and (not tags or any(_related(lead, t) for t in tags)):
         return _without_date(lead)
     return _without_date(_without_parts(stripped, sections))
+
+
+def _in_trail(heading: Any) -> bool:
+    """``heading`` is set inside the page's breadcrumb trail (or its navigation)."""
+    return any(
+        parent.tag == "nav"
+        or _TRAIL.search(f"{parent.get('class') or ''} {parent.get('id') or ''}")
+        for parent in heading.iterancestors()
+    )
+
+
+def _tokens(text: str) -> set[str]:
+    """``text``'s words of four letters and more, and its pairs of Chinese, Japanese or Korean
+    characters (scripts without spaces)."""
+    pairs = {
+        m.group(0)[i : i + 2] for m in _CJK_RUN.finditer(text) for i in range(len(m.group(0)) - 1)
+    }
+    return _words(text) | pairs
+
+
+def _related(a: str, b: str) -> bool:
+    """``a`` and ``b`` share a word: they may name the same story."""
+    return bool(_tokens(a) & _tokens(b))
 
 
 def _without_parts(title: str | None, names: set[str]) -> str | None:
