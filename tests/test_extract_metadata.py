@@ -504,6 +504,11 @@ def test_the_byline_wins_over_people_the_page_never_shows(
     shown = byline(page)
     assert shown == ["Karl Muster", "Eva Probe"]
     assert byline_or_metadata(metadata, shown, page) == expected
+    # a one-word or lower-case byline does not outweigh the metadata
+    assert byline_or_metadata(["Dora Uploader"], ["Sourdough"], page) == ["Dora Uploader"]
+    assert byline_or_metadata(["Dora Uploader"], ["Eva Probe", "colony sims"], page) == [
+        "Dora Uploader"
+    ]
 
 
 def test_a_name_cut_before_its_last_vowel_sign_gets_it_back() -> None:

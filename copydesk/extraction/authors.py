@@ -341,11 +341,12 @@ def byline_or_metadata(
     (``shown``), which also wins where it spells the metadata's one name in full ("Nils" shown
     as "Nils Pickert") or as the page writes it ("ThE PaiN" shown as "ThE_PaiN"), where it
     names the metadata's people and more, where it names two or more of them and the
-    metadata adds others (an editor in the analytics data), and where the page's text
-    (``page``) shows none of the metadata's people (the account that uploaded the page)."""
+    metadata adds others (an editor in the analytics data), and where it names people in full
+    and the page's text (``page``) shows none of the metadata's people (the account that
+    uploaded the page)."""
     if not metadata:
         return shown
-    if shown and page is not None:
+    if page is not None and shown and all(_in_full(n) for n in shown):
         visible = page.text.lower()
         if not any(name.lower() in visible for name in metadata):
             return shown
@@ -386,6 +387,12 @@ def with_marks(names: list[str], page: PageText | None) -> list[str]:
             name = text[at:end]
         out.append(name)
     return out
+
+
+def _in_full(name: str) -> bool:
+    """Whether ``name`` reads as a person's full name ("E. Barreneche"), not a word or a label
+    ("Sourdough", "colony sims")."""
+    return len(name.split()) >= 2 and _looks_like_a_name(name)
 
 
 def _letters(name: str) -> str:
