@@ -17,7 +17,13 @@ from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstru
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 
-from copydesk.extraction.authors import byline, byline_or_metadata, labelled_byline, people
+from copydesk.extraction.authors import (
+    byline,
+    byline_or_metadata,
+    labelled_byline,
+    people,
+    with_marks,
+)
 from copydesk.extraction.blocks import Block, from_trafilatura
 from copydesk.extraction.cleanup import clean_blocks, strip_invisible
 from copydesk.extraction.dates import (
@@ -289,7 +295,7 @@ def extract(
     shown = byline(near, site_name, url)
     if not named and not shown:  # a credit line after the article ("Text: X")
         shown = labelled_byline(near, site_name, url)
-    authors = byline_or_metadata(named, shown)
+    authors = with_marks(byline_or_metadata(named, shown, near), near)
     return Extraction(
         text=text,
         title=title,

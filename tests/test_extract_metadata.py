@@ -8,7 +8,13 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 
 from copydesk.extract import extract
-from copydesk.extraction.authors import byline, byline_or_metadata, labelled_byline, people
+from copydesk.extraction.authors import (
+    byline,
+    byline_or_metadata,
+    labelled_byline,
+    people,
+    with_marks,
+)
 from copydesk.extraction.metadata import page_metadata
 from copydesk.extraction.near import page_text
 from copydesk.extraction.title import headline, strip_site_name
@@ -37,6 +43,7 @@ from copydesk.extraction.title import headline, strip_site_name
         ("Newsdesk; Zvg", None, None, []),
         # news agencies are no people (docs/devsets.md); a surname that spells one is
         ("Agencia EFE; dpa; AFP", None, None, []),
+        ("PTI; BNS; Europa Press; Agência Brasil", None, None, []),
         # a blog platform's subdomain is the blogger's handle; a site's own host is the site
         ("surfpat", None, "https://surfpat.wordpress.com/2016/11/01/x/", ["surfpat"]),
         ("Solarfarm", None, "https://www.solarfarm.example/2022/x", []),
@@ -106,6 +113,29 @@ from copydesk.extraction.title import headline, strip_site_name
         ("Das Nachtblatt", "Das Nachtblatt", "https://nachtblatt.wordpress.com/2016/x/", []),
         # a name that is the host's is the site's when the field names a person too
         ("Jane Porter; Gazette Lines", None, "https://www.gazettelines.example/x", ["Jane Porter"]),
+        # one word among people named in full is a place or an outlet run into the list
+        ("Karl M. Muster, Lisbon, Eva Probe", None, None, ["Karl M. Muster", "Eva Probe"]),
+        (
+            "Von Jana Probe, Karl Muster und Eva Probe, GZT",
+            None,
+            None,
+            ["Jana Probe", "Karl Muster", "Eva Probe"],
+        ),
+        ("Jana Probe; Karl", None, None, ["Jana Probe", "Karl"]),
+        # three or more capitals beside a full name are an outlet's acronym; alone, initials
+        ("Jana Probe; GZTN", None, None, ["Jana Probe"]),
+        ("GZB", None, None, ["GZB"]),
+        # a Korean byline's outlet and title; desks and updates in more languages
+        ("가나신문=홍길동 기자", None, None, ["홍길동"]),
+        ("Redação; Redactie; दिल्ली ब्यूरो; Gazette News Service", None, None, []),
+        ("Jana Probe Uppdaterad 3 mars 2020", None, None, ["Jana Probe"]),
+        # a host's label is read without its hyphen ("gazette-lines.example")
+        (
+            "Jane Porter; Gazette Lines",
+            None,
+            "https://www.gazette-lines.example/x",
+            ["Jane Porter"],
+        ),
         (None, None, None, []),
     ],
 )
@@ -393,6 +423,19 @@ _TEXT = "<p>" + "The council debated the bridge at length before the vote. " * 3
             [],
         ),
         (f"<h1>Council votes on the bridge</h1>{_TEXT * 5}<p>By Jane Porter</p>", []),
+        # a post's data line gives its poster's handle as written; a plain "by" line does not
+        (
+            '<h1>Council votes on the bridge</h1><p class="meta">Posted in News by janeprobe '
+            "on March 3, 2019</p>",
+            ["janeprobe"],
+        ),
+        (
+            "<h1>Council votes on the bridge</h1><p>Verfasst von: probe_jana | 31. Dezember "
+            "2008</p>",
+            ["probe_jana"],
+        ),
+        ("<h1>Council votes on the bridge</h1><p>Written by hand on the bridge</p>", []),
+        ("<h1>Council votes on the bridge</h1><p>Painted by janeprobe</p>", []),
     ],
 )
 def test_byline_near_the_headline(body: str, expected: list[str]) -> None:
@@ -410,7 +453,9 @@ def test_the_visible_byline_stands_in_when_the_metadata_names_no_one() -> None:
     result = extract(page, url="https://gazette.example/bridge")
     assert result.authors == ["Tobias Kuske"]
     with_meta = page.replace("</title>", '</title><meta name="author" content="Jane Porter">')
-    assert extract(with_meta, url="https://gazette.example/bridge").authors == ["Jane Porter"]
+    assert extract(with_meta, url="https://gazette.example/bridge").authors == ["Tobias Kuske"]
+    shown = with_meta.replace("Paragraph 5 of", "Jane Porter on")  # the page shows her too
+    assert extract(shown, url="https://gazette.example/bridge").authors == ["Jane Porter"]
 
 
 @pytest.mark.parametrize(
@@ -437,6 +482,40 @@ def test_the_visible_byline_stands_in_when_the_metadata_names_no_one() -> None:
 )
 def test_byline_or_metadata(metadata: list[str], shown: list[str], expected: list[str]) -> None:
     assert byline_or_metadata(metadata, shown) == expected
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        # the page shows the metadata's person: the metadata
+        (["Jane Porter"], ["Jane Porter"]),
+        # the page never shows the metadata's person (the account that uploaded it): the byline
+        (["Dora Uploader"], ["Karl Muster", "Eva Probe"]),
+    ],
+)
+def test_the_byline_wins_over_people_the_page_never_shows(
+    metadata: list[str], expected: list[str]
+) -> None:
+    body = (
+        "<h1>Council votes on the bridge</h1><p>Von Karl Muster und Eva Probe</p>"
+        f"{_TEXT}<p>Jane Porter reported from the council.</p>"
+    )
+    page = page_text(lxml_html.fromstring(f"{_HEAD}{body}</body></html>"), None)
+    shown = byline(page)
+    assert shown == ["Karl Muster", "Eva Probe"]
+    assert byline_or_metadata(metadata, shown, page) == expected
+    # a one-word or lower-case byline does not outweigh the metadata
+    assert byline_or_metadata(["Dora Uploader"], ["Sourdough"], page) == ["Dora Uploader"]
+    assert byline_or_metadata(["Dora Uploader"], ["Eva Probe", "colony sims"], page) == [
+        "Dora Uploader"
+    ]
+
+
+def test_a_name_cut_before_its_last_vowel_sign_gets_it_back() -> None:
+    body = "<h1>Council votes on the bridge</h1><p>राम कुमारी</p>"
+    page = page_text(lxml_html.fromstring(f"{_HEAD}{body}</body></html>"), None)
+    assert with_marks(["राम कुमार", "Jane Porter"], page) == ["राम कुमारी", "Jane Porter"]
+    assert with_marks(["Jane Porter"], None) == ["Jane Porter"]
 
 
 _STORY = "<h1>Council votes on the bridge</h1>" + _TEXT * 3

@@ -12,7 +12,7 @@ from copydesk.extraction.dates import MONTH_NAMES as _MONTH
 from copydesk.extraction.near import PageText
 from copydesk.extraction.title import site_keys, squash
 
-__all__ = ["byline", "byline_or_metadata", "labelled_byline", "people"]
+__all__ = ["byline", "byline_or_metadata", "labelled_byline", "people", "with_marks"]
 
 # Between names: ";", "|", "•", "/", " and ", " & ", and their equivalents in other languages.
 _BETWEEN = re.compile(
@@ -47,23 +47,31 @@ _ROLE_FIELD = re.compile(rf"([;,|])(?:\s*[^\W\d_]+\s*;)?[^;,|]*{_ROLE}[^;,|]*", 
 # Bylines that name no person: desks, staff, agencies' generic credits, form debris.
 _NOT_PERSON = re.compile(
     r"^(?:the\s+)?(?:staff|staff writers?|staff reporter|editorial( team| staff| board)?|"
-    r"editors?|redaktion|redacci[oó]n|r[eé]daction|redazione|newsroom|news desk|"
+    r"editors?|redaktion|redacci[oó]n|r[eé]daction|redazione|reda[cç][aã]o|redactie|redakcja|"
+    r"redakce|redaksi|redaksjon|redaktori|toimitus|редакция|newsroom|news desk|"
     r"national desk|web desk|digital desk|desk|team|admin(istrator)?|agencies|agency|wire|"
     r"wires|name|human|submitted|print|updated|guest|guest author|contributor|"
     r"contributors|anonymous|unknown|none|null|share|follow|subscribe|menu|more|"
     # news agencies (docs/devsets.md: not people)
-    r"dpa|afp|ap|apa|efe|kna|epd|sid|ansa|reuters|jiji|kyodo|xinhua|upi|ddp|ots)$"
+    r"dpa|afp|ap|apa|efe|kna|epd|sid|ansa|reuters|jiji|kyodo|xinhua|upi|ddp|ots|pti|ians|bns|"
+    r"tass|unb|bss|anp|ntb|stt|čtk|ctk|pap|mti|hina|tanjug|bta|lusa|irna|yonhap|bernama|antara|"
+    r"aap|ritzau|belga|anadolu|sda|europa press)$"
     r"|\b(?:staff|desk|redaktion|redacci[oó]n|r[eé]daction|redazione|newsroom|editorial|"
-    r"webteam|pressestelle|posted|no author|unbenannt|gmbh|verlag|newsdesk|zvg|agencia|agence|"
+    r"webteam|pressestelle|posted|no author|unbenannt|gmbh|verlag|newsdesk|zvg|agencia|"
+    r"agência|agence|bureau|büro|news service|"
     r"nachrichtenagentur|wire|newswire|reviewed by|fact[- ]?checked by|authors?|"
     r"(?:more|all|view) posts)\b"
     r"|\b(?:correspondents?|columnists?|writers?)\b"
+    r"|ब्यूर"  # Hindi "bureau" (ब्यूरो), its last vowel sign sometimes cut off
     # organisations named by a publishing word at the end ("TOUR Magazin", "NMB-Media")
     r"|\b(?:media|magazine?|zeitung|online)$",
     re.I,
 )
 # Legal forms of companies ("Nordex SE", "Wegewerk GmbH"), case-sensitive: "Se" can be a name.
 _COMPANY = re.compile(r"\b(?:AG|SE|Inc|Ltd|LLC|PLC|e\.\s?V)\b\.?$")
+# One word of three or more capitals beside a person's full name is an agency's or outlet's
+# acronym ("Ashok Pradhan | TNN"); alone it may be a journalist's initials ("GNB", "LD").
+_ACRONYM = re.compile(r"^[A-Z]{3,}$")
 # A commenter's line ("Anna says", "Tom sagt") or a photo credit names no author of the article.
 _NOT_BYLINE = re.compile(
     r"\s(?:says|said|sagt|schreibt|dit|dice)\b|^(?:photo|foto|фото|bild)s?\b", re.I
@@ -90,6 +98,8 @@ _FIELDS = re.compile(r"[;,|]")
 _URLISH = re.compile(r"https?\b|www\b|\.(?:com|org|net|de|fr|co|uk)\b|@|\b(?:com|de)$", re.I)
 _DOMAIN = re.compile(r"\w\.[a-z]{2,}\b")  # a host name ("etimes.in"), not "J.R. Stone"
 _DIGIT = re.compile(r"\d")
+# A handle as a post's data line writes it ("damianduchamps", "jana_probe").
+_HANDLE = re.compile(r"^[^\W\d_]{2,}[\w.-]*$")
 _TRAILING_DIGITS = re.compile(r"\d+$")
 _LAST_FIRST = re.compile(r"^([^\s,]+(?:[\s-][^\s,]+)?),\s*([^\s,]+(?:\s[^\s,]+)?)$")
 _SPACES = re.compile(r"\s+")
@@ -101,7 +111,7 @@ _MAX_WORDS = 5
 _READING_TIME = re.compile(
     r"(?:^|\s+)(?:tiempo de lectura|lesezeit|lesedauer|reading time|temps de lecture|"
     r"tempo di lettura|\d+\s*min\.?\s+read|(?:last\s+)?updated|actualizado|aktualisiert|atualizado|"
-    r"mis à jour)\b.*$",
+    r"mis à jour|uppdaterad|opdateret|oppdatert|bijgewerkt|aggiornato|päivitetty)\b.*$",
     re.I,
 )
 
@@ -118,8 +128,16 @@ _CREDENTIAL_AFTER = re.compile(rf"(?<=\S)(?:\s*[,;]\s*|\s+){_CREDENTIAL}(?=[\s,;
 _MONTH_WORD = re.compile(rf"^(?:{_MONTH})\.?$", re.I)
 
 
+# A Korean byline's title and the outlet before "=" ("스포츠조선=선수민 기자" is 선수민).
+_KOREAN_REPORTER = re.compile(
+    r"^(?:\S+\s*=\s*)?(?P<name>.+?)\s*(?:선임|수석|객원)?(?:기자|특파원)$"
+)
+
+
 def _tidy(name: str) -> str:
     name = _READING_TIME.sub("", name)
+    if korean := _KOREAN_REPORTER.match(name.strip()):
+        name = korean["name"]
     name = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip(" \t,.:;-–—·|©~/")
     words = name.split()
     if len(words) >= 3 and _MONTH_WORD.match(words[-1]):
@@ -176,7 +194,7 @@ def people(raw: str | None, site_name: str | None = None, url: str | None = None
     """
     if not raw:
         return []
-    named, hosts = site_keys(site_name, None), site_keys(None, url)
+    named, hosts = site_keys(site_name, None), {squash(k) for k in site_keys(None, url)}
     host = urlsplit(url).hostname or "" if url else ""
     if blog := _BLOG_HOST.search(host):
         hosts.discard(blog["user"])  # a blog platform's subdomain is its blogger's handle
@@ -200,6 +218,13 @@ def people(raw: str | None, site_name: str | None = None, url: str | None = None
             continue
         seen.add(key)
         out.append(name)
+    in_full = sum(len(n.split()) >= 2 for n in out)
+    if in_full >= 2:
+        # one word among people named in full is a place, an outlet or a desk run into the
+        # list ("Markus M. Haefliger, London, Beat Bumbacher", "Von A B, C D und E F, NDR")
+        out = [n for n in out if len(n.split()) >= 2]
+    elif in_full:  # an acronym beside a person is the outlet ("Ashok Pradhan | TNN")
+        out = [n for n in out if not _ACRONYM.match(n)]
     if len(out) > 1:  # a name that is the host's is the site's when it names a person too
         out = [n for n in out if squash(n) not in hosts]  # ("Benjamin Johnson; Atlas Van Lines")
     return out
@@ -213,9 +238,9 @@ _COMMENTS = re.compile(r"comment|kommentar|respond|reply", re.I)
 _BY_TEXT = re.compile(
     r"^(?:[\d.:/\s,-]*|.*?\b(?:(?:eine?\s+|a\s+|une?\s+|una?\s+)?(?:artikel|beitrag|text|"
     r"blog[\s-]?beitrag|gastbeitrag|kolumne|kommentar|column|article|chronique|columna|"
-    r"interview|entrevista)|posted|"
-    r"written|published|veröffentlicht|geschrieben|erstellt|verfasst|publié|publicado)\b.*?)"
-    r"\b(?:by|von|par|por|door)\s+(?P<name>[^|•·\d]{2,60}?)\s*(?:[|•·,]|\d|$)",
+    r"interview|entrevista)|written|geschrieben|(?P<posted>posted|filed|published|"
+    r"veröffentlicht|erstellt|verfasst|publié|publicado))\b.*?)"
+    r"\b(?:by|von|par|por|door):?\s+(?P<name>[^|•·\d]{2,60}?)\s*(?:[|•·,]|\d|$)",
     re.I,
 )
 # What follows a byline's name on the same line: "Von R. R. am 7. August", "by X in Sport",
@@ -267,7 +292,14 @@ def byline(
         if by:  # the name runs to a separator or a date ("von Olga | 06.11.2023 13:30")
             name = _SEPARATOR.split(_DATE_TAIL.sub("", text[by.start("name") :]))[0]
             name = _AFTER_NAME.sub("", name)
-            names = [n for n in people(name, site_name, url) if _looks_like_a_name(n)]
+            # a post's data line may give its poster's handle as written ("Posted in News by
+            # damianduchamps on …", "Verfasst von: mitundvoneinander")
+            handle = by["posted"] is not None
+            names = [
+                n
+                for n in people(name, site_name, url)
+                if _looks_like_a_name(n) or (handle and _HANDLE.match(n))
+            ]
         elif _BYLINE_CUE.search(attributes):  # "J.R. Stone Thursday, November 3": the name
             names = people(_DATE_TAIL.sub("", text), site_name, url)
         else:
@@ -302,14 +334,22 @@ def _in_comments(element: Any, itself: bool = False) -> bool:
     return any(_COMMENTS.search(f"{e.get('class', '')} {e.get('id', '')}") for e in chain)
 
 
-def byline_or_metadata(metadata: list[str], shown: list[str]) -> list[str]:
+def byline_or_metadata(
+    metadata: list[str], shown: list[str], page: PageText | None = None
+) -> list[str]:
     """The authors to store: the page's metadata (``metadata``), else the byline it shows
     (``shown``), which also wins where it spells the metadata's one name in full ("Nils" shown
     as "Nils Pickert") or as the page writes it ("ThE PaiN" shown as "ThE_PaiN"), where it
-    names the metadata's people and more, and where it names two or more of them and the
-    metadata adds others (an editor in the analytics data)."""
+    names the metadata's people and more, where it names two or more of them and the
+    metadata adds others (an editor in the analytics data), and where it names people in full
+    and the page's text (``page``) shows none of the metadata's people (the account that
+    uploaded the page)."""
     if not metadata:
         return shown
+    if page is not None and shown and all(_in_full(n) for n in shown):
+        visible = page.text.lower()
+        if not any(name.lower() in visible for name in metadata):
+            return shown
     listed, named = {_letters(n) for n in shown}, {_letters(n) for n in metadata}
     added = [n for n in shown if _letters(n) not in named]
     if len(shown) > len(metadata) and named < listed and all(len(n.split()) >= 2 for n in added):
@@ -324,6 +364,35 @@ def byline_or_metadata(metadata: list[str], shown: list[str]) -> list[str]:
         if same or (first_name and len(shown[0].split()) == 2):
             return shown
     return metadata
+
+
+# Scripts that write vowels as marks after a consonant (Devanagari to Sinhala, Thai, Lao,
+# Myanmar): a name cut before its last mark ("चक्रवर्त" for "चक्रवर्ती") lost a letter.
+_MARKED_SCRIPT = re.compile("[\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f]")
+
+
+def with_marks(names: list[str], page: PageText | None) -> list[str]:
+    """``names`` with the vowel marks that follow them on the page put back (a name's
+    metadata cut before its last vowel sign, as trafilatura's author clean-up does)."""
+    if page is None or not any(_MARKED_SCRIPT.search(n) for n in names):
+        return names
+    text = page.text
+    out = []
+    for name in names:
+        at = text.find(name) if _MARKED_SCRIPT.search(name) else -1
+        if at >= 0:
+            end = at + len(name)
+            while end < len(text) and unicodedata.category(text[end]).startswith("M"):
+                end += 1
+            name = text[at:end]
+        out.append(name)
+    return out
+
+
+def _in_full(name: str) -> bool:
+    """Whether ``name`` reads as a person's full name ("E. Barreneche"), not a word or a label
+    ("Sourdough", "colony sims")."""
+    return len(name.split()) >= 2 and _looks_like_a_name(name)
 
 
 def _letters(name: str) -> str:
@@ -348,6 +417,11 @@ _NEXT_LABEL = re.compile(
 )
 
 
+# A wire story's end credit ("(Reporting by A and B; Editing by C)"), not "Additional reporting".
+_REPORTING_BY = re.compile(
+    r"(?<!additional )(?<!Additional )\bReporting by (?P<names>[^;()\n]{2,80}?)\s*(?:[;()]|"
+    r"\s(?:Editing|Writing|Additional)\b|$)"
+)
 # The line of a post's own data after it ("postmetadata", "entry-meta").
 _POST_META = re.compile(r"post-?meta|entry-meta|post-?info", re.I)
 
@@ -379,6 +453,14 @@ def labelled_byline(
             continue
         names = [n for n in people(raw, site_name, url) if _looks_like_a_name(n)]
         if names and not _in_comments(element, itself=True):
+            return names
+    # a wire story's end credit: "(Reporting by A and B; Editing by C)" (the editor and
+    # "additional reporting" are no writers)
+    for start, run, _ in page.runs:
+        wire = _REPORTING_BY.search(run) if start >= first and "eporting by" in run else None
+        if wire and (
+            names := [n for n in people(wire["names"], site_name, url) if _looks_like_a_name(n)]
+        ):
             return names
     return _author_box(page, first, site_name, url)
 
