@@ -273,3 +273,91 @@ def test_stated_days() -> None:
     )
     assert published == {"2021-11-04", "2021-11-05", "2018-06-22"}
     assert modified == {"2021-11-05"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Arabic month names, Levantine and Latin-derived side by side; Turkish, Greek, Persian
+        ("Wind farm opens تم نشره الجمعة 24 نيسان / أبريل 2020 09:22 مساءً", "2020-04-24"),
+        ("Wind farm opens 1 تشرين الثاني 2020", "2020-11-01"),
+        ("Wind farm opens 12 AĞUSTOS 2021", "2021-08-12"),
+        ("Wind farm opens 3 Μαΐου 2022", "2022-05-03"),
+        ("Wind farm opens 5 دسامبر 2019", "2019-12-05"),
+        # day and month in either order, only where one of them is over 12
+        ("Wind farm opens 22/11/2020 - 04:30 - Source: an agency", "2020-11-22"),
+        ("Wind farm opens 11/22/2020", "2020-11-22"),
+        ("Wind farm opens 05/06/2020", None),
+    ],
+)
+def test_dateline_day_in_more_forms(text: str, expected: str | None) -> None:
+    assert dateline_day(text, "Wind farm opens") == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a date split over elements, a time of day between its pieces
+        (
+            "<h1>Wind farm opens</h1><span>Jan 04</span><span>09:34</span><span>2021</span>"
+            "<p>The text.</p>",
+            "2021-01-04",
+        ),
+        # the only text between a back link and the headline: the page's own day
+        ("<a>Back</a><div><span>06.12.2022</span></div><h1>Wind farm opens</h1>", "2022-12-06"),
+        # a date line beside the article's reading time, above or under the headline
+        (
+            "<div>Dec 12, 2025</div><div>4 min read</div><h1>Wind farm opens</h1>",
+            "2025-12-12",
+        ),
+        (
+            f"<h1>Wind farm opens</h1>{_TEASER}<p>By A. Writer</p><p>Dec 17, 2025</p>"
+            "<p>6 min read</p>",
+            "2025-12-17",
+        ),
+        # under the headline in an element whose class names a date, after a teaser
+        (f'<h1>Wind farm opens</h1>{_TEASER}<p class="post-date">2/24/2026</p>', "2026-02-24"),
+        # a day written day or month first counts only as the dateline: a related story's
+        # teaser further on is written the same way
+        (f"<h1>Wind farm opens</h1>{_TEASER}<span>14/08/2021</span>", None),
+        ("<h1>Wind farm opens</h1><p>22/11/2020 - 04:30</p>", "2020-11-22"),
+    ],
+)
+def test_publication_day_shown_in_the_header(body: str, expected: str | None) -> None:
+    assert _without_markup(body) == expected
+
+
+def test_publication_day_dateline_before_a_labelled_date_further_on() -> None:
+    """The dateline under the headline wins over a date labelled "published" further on (a
+    study the article cites); an inferred day labelled far down is not read."""
+    body = (
+        "<h1>Wind farm opens</h1><p>July 1, 2023</p>"
+        + _TEASER * 4
+        + "<p>The analysis, published online Feb. 16, 2023, by the</p>"
+    )
+    assert _without_markup(body) == "2023-07-01"
+    photo = (
+        f"<h1>Wind farm opens</h1><p>September 17, 2019</p>{_TEASER * 3}<p>Datum: 31/08/2019</p>"
+    )
+    assert _without_markup(photo) == "2019-09-17"
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        ('<link rel="canonical" href="https://example.org/news/29-10-2021">', "2021-10-29"),
+        (
+            '<link href="https://example.org/news/item-29.10.2021.html" rel="canonical">',
+            "2021-10-29",
+        ),
+        ('<link rel="canonical" href="https://example.org/news/05-06-2021">', None),
+        ('<link rel="alternate" href="https://example.org/news/29-10-2021">', None),
+    ],
+)
+def test_publication_day_from_a_day_first_address(link: str, expected: str | None) -> None:
+    """Without a day in the markup, a day written day first in the page's canonical address,
+    where the order is certain."""
+    html = f"<html><head>{link}</head><body><h1>Wind farm opens</h1><p>Text.</p></body></html>"
+    page = page_text(lxml_html.fromstring(html), "Wind farm opens")
+    assert publication_day(None, html, page) == expected
+    assert publication_day("2021-10-30", html, page) == "2021-10-30"

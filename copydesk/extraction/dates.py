@@ -131,15 +131,52 @@ _MONTHS = {
     )
     for name in names.split()
 }
+# Arabic (the Levantine names and the ones taken from the Latin, which pages often give side by
+# side: "24 نيسان / أبريل 2020"), Persian, Turkish and Greek (the genitive, as dates write it);
+# a name of two words is written with "_".
+_MONTHS.update(
+    (name.replace("_", " "), number)
+    for number, names in enumerate(
+        (
+            "كانون_الثاني يناير ژانویه ocak ιανουαρίου",
+            "شباط فبراير فوریه şubat φεβρουαρίου",
+            "آذار مارس mart μαρτίου",
+            "نيسان أبريل ابريل آوریل nisan απριλίου",
+            "أيار مايو مه mayıs μαΐου",
+            "حزيران يونيو يونيه ژوئن haziran ιουνίου",
+            "تموز يوليو يوليه ژوئیه temmuz ιουλίου",
+            "آب أغسطس اغسطس اوت ağustos αυγούστου",
+            "أيلول سبتمبر سپتامبر eylül σεπτεμβρίου",
+            "تشرين_الأول أكتوبر اكتوبر اکتبر ekim οκτωβρίου",
+            "تشرين_الثاني نوفمبر نوامبر kasım νοεμβρίου",
+            "كانون_الأول ديسمبر دسامبر aralık δεκεμβρίου",
+        ),
+        start=1,
+    )
+    for name in names.split()
+)
+
+
+def _month(name: str) -> int:
+    """The number of a month named as `_DATELINE` matched it (in any case; a Turkish dotless
+    "ı" matches "I", which lowers to "i")."""
+    name = name.lower()
+    return _MONTHS.get(name) or _MONTHS.get(name.replace("i", "ı"), 0)
+
+
 #: Month names and abbreviations in the languages above, as a regular expression alternation.
 MONTH_NAMES = _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATELINE = re.compile(
     r"(?<!\d)(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>(?:19|20)\d\d)(?!\d)"
-    rf"|(?<!\d)(?P<d2>\d{{1,2}})\.?\s(?:de\s)?(?P<m2>{_MONTH})\.?\s(?:de\s)?(?P<y2>(?:19|20)\d\d)(?!\d)"
+    # the month's name, or two names for it ("نيسان / أبريل")
+    rf"|(?<!\d)(?P<d2>\d{{1,2}})\.?\s(?:de\s)?(?P<m2>{_MONTH})\.?(?:\s?/\s?(?:{_MONTH}))?"
+    r"\s(?:de\s)?(?P<y2>(?:19|20)\d\d)(?!\d)"
     rf"|\b(?P<m3>{_MONTH})\.?\s(?P<d3>\d{{1,2}}),?\s(?P<y3>(?:19|20)\d\d)(?!\d)"
     r"|(?<!\d)(?P<y4>(?:19|20)\d\d)-(?P<m4>\d\d)-(?P<d4>\d\d)(?!\d)"
     # year first with the signs for year, month and day (Chinese, Japanese, Korean)
-    r"|(?<!\d)(?P<y5>(?:19|20)\d\d)\s?[年년]\s?(?P<m5>\d{1,2})\s?[月월]\s?(?P<d5>\d{1,2})\s?[日일]",
+    r"|(?<!\d)(?P<y5>(?:19|20)\d\d)\s?[年년]\s?(?P<m5>\d{1,2})\s?[月월]\s?(?P<d5>\d{1,2})\s?[日일]"
+    # day and month in either order ("22/11/2020", "11/22/2020"): see `_day`
+    r"|(?<![\d/-])(?P<a6>\d{1,2})(?P<s6>[/-])(?P<b6>\d{1,2})(?P=s6)(?P<y6>(?:19|20)\d\d)(?![\d/-])",
     re.I,
 )
 # A dateline starts within a few words after the headline ("Datum: ", "Hamburg, ", a byline);
@@ -169,10 +206,18 @@ def dateline_day(text: str, headline: str | None) -> str | None:
 def _day(match: re.Match[str]) -> str | None:
     """The day (YYYY-MM-DD) a `_DATELINE` match names, or None when it is no calendar day."""
     groups = match.groupdict()
-    for suffix in ("", "2", "3", "4", "5"):
-        if groups[f"y{suffix}"]:
+    if groups.get("y6"):  # day and month in either order: only where one of them is over 12
+        first, second = int(groups["a6"]), int(groups["b6"])
+        if first > 12 >= second:
+            groups.update(d6=str(first), m6=str(second))
+        elif second > 12 >= first or first == second:
+            groups.update(d6=str(second), m6=str(first))
+        else:
+            return None
+    for suffix in ("", "2", "3", "4", "5", "6"):
+        if groups.get(f"y{suffix}"):
             month = groups[f"m{suffix}"]
-            number = int(month) if month.isdigit() else _MONTHS[month.lower()]
+            number = int(month) if month.isdigit() else _month(month)
             try:
                 day = datetime(int(groups[f"y{suffix}"]), number, int(groups[f"d{suffix}"]))
             except ValueError:
@@ -224,12 +269,13 @@ def guessed_day(page: PageText | None) -> str | None:
 _PUBLISHED_LABEL = re.compile(
     r"ver[öo]ffentlicht|erschienen|erstellt am|publiziert|pressemitteilung|"
     r"pressemeldung|published|posted|mise en ligne|publi[ée]|publicado|pubblicato|"
-    r"gepubliceerd|опубликовано|\bdatum(?::|\s*$)",
+    r"gepubliceerd|опубликовано|\bdatum(?::|\s*$)|نشر|yayınlan|δημοσιεύ",
     re.I,
 )
 _UPDATE_LABEL = re.compile(
     r"aktualisiert|update|ge[äa]ndert|[äa]nderung|mis à jour|actualiz|aggiornat|bijgewerkt|"
-    r"обновлено|revis|ausdruck|gedruckt|printed|abgerufen|accessed|retrieved",
+    r"обновлено|revis|ausdruck|gedruckt|printed|abgerufen|accessed|retrieved|تحديث|تعديل|"
+    r"güncellen|ενημερώ",
     re.I,
 )
 _SHOWN_BEFORE = 20
@@ -256,8 +302,14 @@ def shown_day(
     (``published``; see :func:`stated_days`). An unlabelled
     date counts only beside the headline's ``<h1>`` (else its first place): a repeat of the
     headline's text in a list of related stories sits beside their dates. With
-    ``labelled_only``, only a labelled one or a dateline: an unlabelled date line starting at
-    most ``_AFTER_HEADLINE`` characters after the headline, with no sentence between.
+    ``labelled_only``, only a labelled one or one in the article's header: an unlabelled date
+    line starting at most ``_AFTER_HEADLINE`` characters after the headline with no sentence
+    between (a dateline), one in an element whose class or id names a date, one beside a
+    reading time ("6 min read"), or the date alone right before the headline. Such a header
+    date nearer the headline than any labelled one is taken before it (a date labelled
+    "published" further on is often a study's or a source's). A day written day or month
+    first ("22/11/2020") is read only where one of the two is over 12, and only in the
+    header: further on it is as often a related story's.
     """
     return _pick(_shown(page), published, modified, labelled_only)
 
@@ -277,13 +329,16 @@ def _pick(
         for is_labelled, distance, day, dateline in kept
         if not is_labelled and (dateline or not labelled_only)
     ]
-    best = labelled or plain
+    # a dateline nearer the headline than any labelled date is the header's own
+    datelines = [(d, day) for is_labelled, d, day, dateline in kept if dateline and not is_labelled]
+    best = labelled + datelines if labelled else plain
     return min(best, key=lambda c: c[0])[1] if best else None  # the first of equals
 
 
 def _shown(page: PageText | None) -> list[tuple[bool, int, str, bool]]:
-    """(labelled, distance, day, dateline) of each date line :func:`shown_day` may take, in
-    page order."""
+    """(labelled, distance, day, in the header) of each date line :func:`shown_day` may take,
+    in page order (the cost: the short runs near the headline, as before; for a date line
+    beside it at most three following runs, two neighbours and three attribute reads)."""
     if page is None or not page.headline:
         return []
     h1 = {(start, start + len(run)) for start, run, in_h1 in page.runs if in_h1}
@@ -299,7 +354,11 @@ def _shown(page: PageText | None) -> list[tuple[bool, int, str, bool]]:
         start, run, _ = page.runs[i]
         if len(run) > _GUESS_LINE or not _DIGIT.search(run):
             continue
+        end = start + len(run)
         match = _DATELINE.search(run)
+        if match is None and len(run) <= _PIECE:  # a date split over elements
+            run, end = _joined(page.runs, i)
+            match = _DATELINE.search(run)
         day = _day(match) if match else None
         if match is None or day is None or len(run) - len(match.group(0)) > _SHOWN_REST:
             continue
@@ -307,21 +366,81 @@ def _shown(page: PageText | None) -> list[tuple[bool, int, str, bool]]:
         label = before[-30:] + " " + run[: match.start()]
         if _UPDATE_LABEL.search(label) or _EMBED.search(before):
             continue
-        end = start + len(run)
+        # a day whose order was inferred ("14/08/2021") only as the dateline: a related
+        # story's teaser or a photo's "Datum: 31/08/2019" further on is written the same way
+        inferred = bool(match.group("y6"))
         if _PUBLISHED_LABEL.search(label):
             distance = page.distance(start, end, _GUESS_BEFORE, _GUESS_AFTER)
-            if distance is not None:
+            if distance is not None and not (inferred and distance > _AFTER_HEADLINE):
                 found.append((True, distance, day, False))
             continue
         distance = beside.distance(start, end, 0, _SHOWN_AFTER)
         if distance is not None:
-            found.append((False, distance, day, _dateline(page, i, distance)))
+            dateline = _dateline(page, i, distance) or _marked(page, start) or _meta(page, i)
+            if dateline or not inferred:
+                found.append((False, distance, day, dateline))
             continue
         # above the headline: a dateline, or the day the page was viewed (in the header)
         distance = beside.distance(start, end, _SHOWN_BEFORE, 0)
         if distance is not None:
-            found.append((False, distance + _SHOWN_BEFORE, day, _marked(page, start)))
+            dateline = _marked(page, start) or _meta(page, i) or _just_above(beside, i, run, match)
+            if dateline or not inferred:
+                found.append((False, distance + _SHOWN_BEFORE, day, dateline))
     return found
+
+
+# A date split over elements (``<span>Jan 04</span><span>09:34</span><span>2021</span>``):
+# short runs, read together; a time of day between them is left out.
+_PIECE = 12
+_PIECES = 4
+_CLOCK = re.compile(r"\d\d?:\d\d(?::\d\d)?(?:\s?[ap]\.?m\.?)?", re.I)
+
+
+def _joined(runs: list[tuple[int, str, bool]], index: int) -> tuple[str, int]:
+    """The text of the short runs from ``runs[index]`` on (at most ``_PIECES``, each at most
+    ``_PIECE`` characters, times of day left out), and where the last of them ends."""
+    start, run, _ = runs[index]
+    parts, end = [run], start + len(run)
+    for offset, piece, _ in runs[index + 1 : index + _PIECES]:
+        if len(piece) > _PIECE:
+            break
+        end = offset + len(piece)
+        if not _CLOCK.fullmatch(piece):
+            parts.append(piece)
+    return " ".join(parts), end
+
+
+def _just_above(page: PageText, index: int, run: str, match: re.Match[str]) -> bool:
+    """Whether the date line ``run`` at ``page.runs[index]`` (its date ``match``) is the run
+    right before a place of the headline in ``page`` and holds nothing but the date and a time
+    of day: a header's "today" has a weekday, or the menu between it and the headline."""
+    if index + 1 >= len(page.runs) or page.runs[index + 1][0] not in {a for a, _ in page.headline}:
+        return False
+    rest = _CLOCK.sub("", run[: match.start()] + run[match.end() :])
+    return not _WORD.search(rest)
+
+
+_WORD = re.compile(r"\w")
+
+# A reading time ("6 min read", "4 Min. Lesezeit", "5 min de lecture", "Reading time: 3
+# minutes"): the line of an article's header that gives its date, author and length.
+_READING_TIME = re.compile(
+    r"^\W*\d+\s?(?:min|minutes?|minuten|minuti|minutos)\.?\s(?:de\s|di\s)?"
+    r"(?:read|lesezeit|lesedauer|lecture|lettura|lectura|leitura|leestijd)\b"
+    r"|^\W*(?:reading time|lesezeit|lesedauer|temps de lecture|tiempo de lectura)\b",
+    re.I,
+)
+
+
+def _meta(page: PageText, index: int) -> bool:
+    """Whether the date line at ``page.runs[index]`` sits beside a reading time (the run
+    before or after it): the article header's line of date, author and length."""
+    return any(
+        0 <= i < len(page.runs)
+        and len(page.runs[i][1]) <= _GUESS_LINE
+        and _READING_TIME.search(page.runs[i][1]) is not None
+        for i in (index - 1, index + 1)
+    )
 
 
 # The class or id of an element holding a date ("published-date", "post-date", "dateline",
@@ -417,9 +536,10 @@ def publication_day(day: str | None, html: str | bytes, page: PageText | None) -
     Where the markup and the shown date disagree, the reader sees the shown one: the markup's
     is often a modification, a UTC instant whose day differs from the local one, or a day
     written month first. Where the markup and URL give no day, only a date the page labels as
-    its publication ("Veröffentlicht am", "Pressemitteilung vom") or its dateline (right
-    under the headline) is taken; another unlabelled date line is left to
-    :func:`guessed_day`.
+    its publication ("Veröffentlicht am", "Pressemitteilung vom") or one in the article's
+    header (see :func:`shown_day`) is taken, else a day written day first in the page's
+    canonical address ("/meldungen/29-10-2021", which htmldate does not read); another
+    unlabelled date line is left to :func:`guessed_day`.
     """
     text = html if isinstance(html, str) else html.decode("utf-8", "replace")
     values = _published_values(text)
@@ -428,6 +548,29 @@ def publication_day(day: str | None, html: str | bytes, page: PageText | None) -
         day = local.pop()  # the instant stated at the page's own offset is on its local day
     candidates = _shown(page)
     if not candidates:  # the modification is looked for only where the page shows a date
-        return day
+        return day or _url_day(text)
     published, modified = _days(values), _days(_modified_values(text))
-    return _pick(candidates, published, modified, labelled_only=day is None) or day
+    return (
+        _pick(candidates, published, modified, labelled_only=day is None) or day or _url_day(text)
+    )
+
+
+# The page's address as it states it (htmldate reads a day in the URL written year first; a
+# day written day first, "/meldungen/29-10-2021", only here).
+_CANONICAL = re.compile(
+    r"<link\b[^>]*?\brel\s*=\s*[\"']?canonical[^>]*?\bhref\s*=\s*[\"']([^\"']+)"
+    r"|<link\b[^>]*?\bhref\s*=\s*[\"']([^\"']+)[\"'][^>]*?\brel\s*=\s*[\"']?canonical",
+    re.I,
+)
+_URL_DAY = re.compile(
+    r"/(?:[^/?#]*?[-_])?(?P<a6>\d\d)(?P<s6>[-_.])(?P<b6>\d\d)(?P=s6)(?P<y6>(?:19|20)\d\d)"
+    r"(?=[/?#._-]|$)"
+)
+
+
+def _url_day(html: str) -> str | None:
+    """The day written day (or month) first in the page's canonical address, where the order
+    is certain (see `_day`), or None."""
+    link = _CANONICAL.search(html)
+    match = _URL_DAY.search(link.group(1) or link.group(2)) if link else None
+    return _day(match) if match else None
