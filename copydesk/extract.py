@@ -57,7 +57,7 @@ logger = logging.getLogger(__name__)
 
 #: Bumped whenever a change to this module can change what is stored; recorded on every row so
 #: `copydesk reextract` knows which pages are stale.
-EXTRACTOR_VERSION = "13"
+EXTRACTOR_VERSION = "14"
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _HTML_LANG = re.compile(
