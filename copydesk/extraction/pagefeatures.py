@@ -205,10 +205,16 @@ def _name(tag: str) -> str:
     return tag.lower().rpartition("}")[2]
 
 
+# any fragment of any of _CLASS_GROUPS (most class and id values hold none)
+_ANY_CLASS_GROUP = re.compile("|".join(rx.pattern for _, rx in _CLASS_GROUPS))
+
+
 @lru_cache(maxsize=8192)
 def _names_mask(names: str) -> int:
     """Class-group bits of a class or id attribute (memoised: templates repeat them)."""
     names = names.lower()
+    if not _ANY_CLASS_GROUP.search(names):
+        return 0
     return sum(1 << k for k, (_, rx) in enumerate(_CLASS_GROUPS) if rx.search(names))
 
 
