@@ -294,12 +294,15 @@ class _Kernel:
         walking = np.arange(len(node))
         at = node
         offset = np.repeat(np.arange(n, dtype=np.int32) * np.int32(width), trees)
-        take = np.take
+        # the arrays' own take methods: np.take goes through a Python wrapper on every call,
+        # and the walk makes hundreds of them a page
+        take_value, take_feature = flat.take, self.feature.take
+        take_first, take_threshold = self.first.take, self.threshold.take
         for step in range(1, steps + 1):
-            value = take(flat, offset + take(self.feature, at))
-            at = take(self.first, at) + (value > take(self.threshold, at))
+            value = take_value(offset + take_feature(at))
+            at = take_first(at) + (value > take_threshold(at))
             if step % _COMPACT == 0 and step < steps:
-                inner = take(self.internal, at)
+                inner = self.internal.take(at)
                 node[walking] = at
                 at, offset, walking = at[inner], offset[inner], walking[inner]
         node[walking] = at

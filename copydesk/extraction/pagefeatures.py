@@ -39,10 +39,8 @@ los las y que por para il di che
 )
 _KINDS = ("p", "head", "item", "quote", "code", "caption", "cell", "other")
 _RULE_NAMES = tuple(name for name, _, _ in RULES)
-# The rule_* columns of a block that no rule (None) or the rule of that name matches.
-_RULE_COLUMNS: dict[str | None, tuple[float, ...]] = {
-    rule: tuple(float(rule == r) for r in _RULE_NAMES) for rule in (None, *_RULE_NAMES)
-}
+# The rule_* column of each rule (a block that no rule matches has 0 in all of them).
+_RULE_COLUMN: dict[str | None, int] = {rule: k for k, rule in enumerate(_RULE_NAMES)}
 _PUNCTUATION = ".,;:!?"
 # Class/id fragments that hint at what a region is; one feature per group, for the block's own
 # element and for any of its ancestors.
@@ -207,10 +205,16 @@ def _name(tag: str) -> str:
     return tag.lower().rpartition("}")[2]
 
 
+# any fragment of any of _CLASS_GROUPS (most class and id values hold none)
+_ANY_CLASS_GROUP = re.compile("|".join(rx.pattern for _, rx in _CLASS_GROUPS))
+
+
 @lru_cache(maxsize=8192)
 def _names_mask(names: str) -> int:
     """Class-group bits of a class or id attribute (memoised: templates repeat them)."""
     names = names.lower()
+    if not _ANY_CLASS_GROUP.search(names):
+        return 0
     return sum(1 << k for k, (_, rx) in enumerate(_CLASS_GROUPS) if rx.search(names))
 
 
@@ -275,15 +279,32 @@ class _Tree:
             up = k
         return self.index[node]
 
-    def chain(self, k: int) -> list[int]:
-        out = []
-        while k >= 0:
-            out.append(k)
-            k = self.parent[k]
-        return out
+
+def _up(elements: np.ndarray, parent: np.ndarray) -> np.ndarray:
+    """The parent of each of ``elements``, the element itself for the top one."""
+    above = parent[elements]
+    return np.where(above >= 0, above, elements)
 
 
-def _bits(values: Sequence[int], width: int) -> np.ndarray:
+def _ancestor_pairs(owner: np.ndarray, parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(block, element) pairs of every block and each element from its owner up to the top,
+    ordered by block, then from the owner up (the order the per-element sums add in).
+
+    Built a level at a time over all blocks instead of a block at a time."""
+    levels_block, levels_element = [], []
+    block, element = np.arange(len(owner)), owner
+    while len(element):
+        levels_block.append(block)
+        levels_element.append(element)
+        above = parent[element]
+        inside = above >= 0
+        block, element = block[inside], above[inside]
+    pair_block, pair_element = np.concatenate(levels_block), np.concatenate(levels_element)
+    order = np.argsort(pair_block, kind="stable")  # within a block: owner first, then up
+    return pair_block[order], pair_element[order]
+
+
+def _bits(values: Sequence[int] | np.ndarray, width: int) -> np.ndarray:
     """(n, width) 0/1 columns of integer bit masks."""
     masks = np.asarray(values, dtype=np.int64)[:, None]
     return ((masks >> np.arange(width)) & 1).astype(np.float64)
@@ -334,9 +355,9 @@ def _text_row(
     text: str, lowered: str, words: list[str], key: str, title_words: set[str], title_key: str
 ) -> list[float]:
     """Features of a block's own text (``lowered``: lower-cased; ``key``: its words joined by
-    spaces): counts, shape, title likeness, furniture rule."""
+    spaces): counts, shape, title likeness, comment likeness (the furniture rule is asked
+    separately)."""
     n_words = max(len(words), 1)
-    rule = is_furniture(text)
     word_set = set(words)
     shared = len(word_set & title_words)
     return [
@@ -350,7 +371,6 @@ def _text_row(
         sum(map(_STOPWORDS.__contains__, words)) / n_words,
         shared / (len(word_set) + len(title_words) - shared) if title_words else 0.0,
         float(bool(title_key) and key == title_key),
-        *_RULE_COLUMNS[rule],
         float(_comment_like(text, lowered)),
     ]
 
@@ -380,17 +400,19 @@ def page_block_features(
     )
     log_words, log_chars = text[:, 0], text[:, 1]
     comment_like = text[:, -1]
+    # one column per rule, 1 where it is the block's furniture rule (-1: none)
+    rule = np.array([_RULE_COLUMN.get(is_furniture(b.text), -1) for b in blocks])
+    rules = (rule[:, None] == np.arange(len(_RULE_NAMES))).astype(np.float64)
     chars = np.array([len(b.text) for b in blocks], dtype=np.float64)
     links = np.array([b.link_chars for b in blocks], dtype=np.float64)
     link_share = np.minimum(1.0, links / np.maximum(chars, 1.0))
 
     # The DOM above the blocks: every element numbered, sums of its blocks per element.
     tree = _Tree()
-    owner = [tree.add(b.element) for b in blocks]
-    chains = [tree.chain(k) for k in owner]
-    pair_block = np.repeat(np.arange(n), [len(c) for c in chains])
-    pair_element = np.fromiter((e for c in chains for e in c), np.int64, len(pair_block))
-    m = len(tree.parent)
+    owner = np.array([tree.add(b.element) for b in blocks], dtype=np.int64)
+    parent = np.array(tree.parent, dtype=np.int64)  # -1 above the top element
+    pair_block, pair_element = _ancestor_pairs(owner, parent)
+    m = len(parent)
 
     def per_element(values: np.ndarray) -> np.ndarray:
         return np.bincount(pair_element, values[pair_block], minlength=m)
@@ -407,7 +429,7 @@ def page_block_features(
     if region >= 0:
         in_region[pair_block[pair_element == region]] = 1.0
 
-    parents = np.array([tree.parent[k] if tree.parent[k] >= 0 else k for k in owner])
+    parents = _up(owner, parent)
     # Siblings: blocks whose elements share a parent.
     _, group = np.unique(parents, return_inverse=True)
     g_words = np.bincount(group, counts)
@@ -420,8 +442,11 @@ def page_block_features(
         ]
     )
     up_columns = []
-    for level in _LEVELS:
-        at = np.array([c[min(level, len(c) - 1)] for c in chains])
+    at = owner
+    for level in range(1, max(_LEVELS) + 1):
+        at = _up(at, parent)  # ``level`` elements up, or the top one
+        if level not in _LEVELS:
+            continue
         up_columns += [
             np.log1p(el_words[at]),
             np.minimum(1.0, el_links[at] / np.maximum(el_chars[at], 1.0)),
@@ -479,6 +504,7 @@ def page_block_features(
     else:
         gap = np.full(n, 20.0)
 
+    kinds = np.array([b.kind for b in blocks])
     columns: dict[str, np.ndarray] = {
         "log_words": log_words,
         "log_chars": log_chars,
@@ -487,10 +513,10 @@ def page_block_features(
         "position": index / max(n - 1, 1),
         "words_before_share": before / total,
         "word_share": counts / total,
-        **{f"kind_{k}": np.array([float(b.kind == k) for b in blocks]) for k in _KINDS},
+        **{f"kind_{k}": (kinds == k).astype(np.float64) for k in _KINDS},
         "title_jaccard": text[:, 8],
         "is_title": text[:, 9],
-        **_named([f"rule_{r}" for r in _RULE_NAMES], text[:, 10 : 10 + len(_RULE_NAMES)]),
+        **_named([f"rule_{r}" for r in _RULE_NAMES], rules),
         "in_default": in_default,
         "prev_in_default": _shifted(in_default, 1),
         "next_in_default": _shifted(in_default, -1),
@@ -502,17 +528,17 @@ def page_block_features(
         "depth": depth[owner] / 30,
         **_named(
             [f"own_class_{g}" for g, _ in _CLASS_GROUPS],
-            _bits([tree.own[k] for k in owner], len(_CLASS_GROUPS)),
+            _bits(np.array(tree.own)[owner], len(_CLASS_GROUPS)),
         ),
         **_named(
             [f"class_{g}" for g, _ in _CLASS_GROUPS],
-            _bits([tree.any[k] for k in owner], len(_CLASS_GROUPS)),
+            _bits(np.array(tree.any)[owner], len(_CLASS_GROUPS)),
         ),
         **_named(
             [f"in_tag_{t}" for t in _ANCESTOR_TAGS],
-            _bits([tree.tags[k] for k in owner], len(_ANCESTOR_TAGS)),
+            _bits(np.array(tree.tags)[owner], len(_ANCESTOR_TAGS)),
         ),
-        "attr_hidden": np.array([float(tree.hidden[k]) for k in owner]),
+        "attr_hidden": np.array(tree.hidden, dtype=np.float64)[owner],
         "in_default_region": in_region,
         **_named(_CONTAINER, container),
         **_named(
